@@ -1,0 +1,3 @@
+"""Suite-wide fixtures, registered from tests/support."""
+
+pytest_plugins = ["tests.support.services"]

@@ -1,0 +1,1 @@
+"""Shared test support: real services and helpers used across the test suite."""
