@@ -1,0 +1,238 @@
+"""The intermediate representation shared by front-ends, the catalog and the rule packs.
+
+Everything here is a frozen dataclass. Spans are ``str`` offsets into the host document (the
+``.sql`` file, or the Python file that embeds the SQL), end exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    start: int
+    end: int
+
+    def shifted(self, offset: int) -> Span:
+        return Span(self.start + offset, self.end + offset)
+
+    def contains(self, offset: int) -> bool:
+        return self.start <= offset < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A document to analyse: its workspace-relative POSIX path and full text."""
+
+    path: str
+    text: str
+
+    @property
+    def language(self) -> str:
+        lowered = self.path.lower()
+        if lowered.endswith(".sql"):
+            return "sql"
+        if lowered.endswith((".py", ".pyi")):
+            return "python"
+        if lowered.endswith(".toml"):
+            return "toml"
+        return "other"
+
+
+# Origins name the front-end that produced a fact, so one rule can speak the right framework.
+SQL_FILE = "sql-file"
+RAW_SQL = "raw-sql"
+ALEMBIC = "alembic"
+DJANGO = "django"
+DJANGO_MIGRATION = "django-migration"
+SQLALCHEMY = "sqlalchemy"
+
+
+@dataclass(frozen=True, slots=True)
+class QualifiedName:
+    """A possibly schema-qualified object name, already case-folded as Postgres would."""
+
+    name: str
+    schema: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Base of every fact: where it is and which front-end saw it."""
+
+    span: Span
+    origin: str
+
+
+# --- statement level -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFact(Fact):
+    """One statement of a unit, parsed or not; used for coverage and transaction context."""
+
+    kind: str  # upper-case leading keywords, e.g. "CREATE TABLE", "SET", "BEGIN"
+    parsed: bool
+    in_transaction: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ParseErrorFact(Fact):
+    message: str
+    unsupported: bool = (
+        False  # valid Postgres our parser does not support: "not analysed", not an error
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SettingFact(Fact):
+    """``SET [LOCAL] name = value`` (search_path, lock_timeout, statement_timeout...)."""
+
+    name: str
+    value: str
+    local: bool = False
+
+
+# --- DDL ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """A column type as written (``raw``) and in Postgres spelling (``name``, e.g. ``integer``)."""
+
+    name: str
+    raw: str
+    span: Span
+    args: tuple[str, ...] = ()
+    array: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKeyDef:
+    columns: tuple[str, ...]
+    ref_table: QualifiedName
+    ref_columns: tuple[str, ...]
+    name: str | None = None
+    not_valid: bool = False
+    on_delete: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDef:
+    name: str
+    name_span: Span
+    type: TypeRef | None
+    span: Span
+    nullable: bool = True
+    default: str | None = None
+    primary_key: bool = False
+    unique: bool = False
+    identity: bool = False
+    generated: bool = False
+    references: ForeignKeyDef | None = None
+    check: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConstraintDef:
+    """A table constraint. ``kind`` is ``primary-key``, ``unique``, ``check``, ``foreign-key`` or
+    ``exclude``."""
+
+    kind: str
+    span: Span
+    name: str | None = None
+    columns: tuple[str, ...] = ()
+    foreign_key: ForeignKeyDef | None = None
+    expression: str | None = None
+    not_valid: bool = False
+    using_index: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTableFact(Fact):
+    table: QualifiedName
+    name_span: Span
+    columns: tuple[ColumnDef, ...] = ()
+    constraints: tuple[ConstraintDef, ...] = ()
+    temporary: bool = False
+    if_not_exists: bool = False
+    partition_of: QualifiedName | None = None
+    partitioned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IndexKey:
+    """One key of an index: a plain column (``column`` set) or an expression (normalised SQL)."""
+
+    expression: str
+    column: str | None = None
+    opclass: str | None = None
+    collation: str | None = None
+    descending: bool = False
+    nulls_first: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateIndexFact(Fact):
+    name: str | None
+    table: QualifiedName
+    table_span: Span
+    keys: tuple[IndexKey, ...]
+    unique: bool = False
+    concurrently: bool = False
+    method: str = "btree"
+    include: tuple[str, ...] = ()
+    where: str | None = None
+    if_not_exists: bool = False
+    # Offset just after the ``INDEX`` keyword: where ``CONCURRENTLY`` goes.
+    concurrently_insert_at: int | None = None
+    table_created_in_unit: bool = False
+    function_calls: tuple[str, ...] = ()  # functions called in key expressions and the predicate
+
+
+@dataclass(frozen=True, slots=True)
+class AddColumnFact(Fact):
+    table: QualifiedName
+    column: ColumnDef
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AddConstraintFact(Fact):
+    table: QualifiedName
+    constraint: ConstraintDef
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFacts:
+    """All facts of one document, in source order, plus what the document says about itself."""
+
+    path: str
+    facts: tuple[Fact, ...] = ()
+    statements: int = 0
+    analysed_statements: int = 0
+    suppressions: tuple[Suppression, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressedCode:
+    selector: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A ``noqa`` / ``dbsense: ignore[...]`` / ``dbsense: file-ignore[...]`` comment.
+
+    ``codes`` is empty for a blanket ``noqa``; ``line`` is 0-based; ``span`` is the whole comment.
+    """
+
+    line: int
+    span: Span
+    codes: tuple[SuppressedCode, ...]
+    file_level: bool = False

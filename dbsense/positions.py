@@ -1,0 +1,27 @@
+"""Offsets -> 1-based line/column for reports (columns count Unicode code points)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+
+class LineIndex:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        position = text.find("\n")
+        while position != -1:
+            self.starts.append(position + 1)
+            position = text.find("\n", position + 1)
+
+    def location(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of ``offset``."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of 1-based ``line`` without its newline."""
+        start = self.starts[line - 1]
+        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")

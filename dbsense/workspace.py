@@ -1,0 +1,208 @@
+"""The one entry point the CLI and the server share: documents + settings -> violations.
+
+A :class:`Workspace` holds the documents of one root. Per-document facts are cached by content
+hash, the catalog is replayed from the ordered units, file rules run on each document's facts,
+workspace rules on the catalog, then suppressions and per-file ignores are applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from dbsense import __version__
+from dbsense.analyzers.catalog import Catalog, Unit
+from dbsense.analyzers.frontends import document_facts
+from dbsense.analyzers.ir import SourceFile, UnitFacts
+from dbsense.analyzers.migrations import order_units
+from dbsense.config import Settings
+from dbsense.engines.core import RuleContext, Runner, Violation
+from dbsense.selection import enabled_rules, severity_overrides
+from dbsense.suppress import apply_suppressions, config_violations
+
+ANALYSED_SUFFIXES = (".sql", ".py")
+MAX_DOCUMENT_BYTES = 5_000_000
+
+
+@dataclass(slots=True)
+class CheckResult:
+    violations: list[Violation]
+    documents: int
+    statements: int
+    analysed_statements: int
+    skipped: list[str] = field(default_factory=list)  # (path: reason) notices
+
+    def by_path(self) -> dict[str, list[Violation]]:
+        grouped: dict[str, list[Violation]] = {}
+        for violation in self.violations:
+            grouped.setdefault(violation.path, []).append(violation)
+        return grouped
+
+
+class FactCache:
+    """Facts per document, keyed by dbsense version, path and content hash (in memory)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, UnitFacts] = {}
+
+    @staticmethod
+    def key(source: SourceFile) -> str:
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (__version__, source.path, source.text):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def get(self, source: SourceFile) -> UnitFacts:
+        key = self.key(source)
+        facts = self._entries.get(key)
+        if facts is None:
+            facts = self.load(key) or document_facts(source)
+            self.store(key, facts)
+            self._entries[key] = facts
+        return facts
+
+    def load(self, key: str) -> UnitFacts | None:
+        return None
+
+    def store(self, key: str, facts: UnitFacts) -> None:
+        return None
+
+    def retain(self, sources: Iterable[SourceFile]) -> None:
+        """Forget entries of documents that are gone or changed (bounded memory)."""
+        keep = {self.key(source) for source in sources}
+        for key in list(self._entries):
+            if key not in keep:
+                del self._entries[key]
+
+
+class Workspace:
+    """The documents of one root and the settings that apply to them."""
+
+    def __init__(self, root: Path, settings: Settings, cache: FactCache | None = None) -> None:
+        self.root = root
+        self.settings = settings
+        self.cache = cache or FactCache()
+        self.documents: dict[str, SourceFile] = {}
+        self.skipped: dict[str, str] = {}
+        self.catalog = Catalog()
+
+    # --- documents ---------------------------------------------------------------------
+
+    def set_document(self, path: str, text: str) -> None:
+        self.documents[path] = SourceFile(path, text)
+        self.skipped.pop(path, None)
+
+    def remove_document(self, path: str) -> None:
+        self.documents.pop(path, None)
+        self.skipped.pop(path, None)
+
+    def load_files(self, files: Iterable[Path]) -> None:
+        """Read files from disk; binary, undecodable or huge files are skipped with a notice."""
+        for file in files:
+            path = self.relative(file)
+            try:
+                data = file.read_bytes()
+            except OSError as error:
+                self.skipped[path] = f"cannot read: {error.strerror or error}"
+                continue
+            reason = unreadable_reason(data)
+            if reason:
+                self.skipped[path] = reason
+                continue
+            self.set_document(path, data.decode("utf-8"))
+
+    def relative(self, file: Path) -> str:
+        try:
+            return file.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return file.as_posix()
+
+    # --- analysis ------------------------------------------------------------------------
+
+    def check(self) -> CheckResult:
+        """Analyse every document and return the violations after suppressions."""
+        sources = sorted(self.documents.values(), key=lambda source: source.path)
+        units = {source.path: self.cache.get(source) for source in sources}
+        self.cache.retain(sources)
+        rules = enabled_rules(self.settings)
+        runner = Runner(rules, severity_overrides(self.settings))
+        options = self.settings.engine_values()
+        ordered = order_units(units.values())
+        self.catalog = Catalog().replay(Unit(unit.path, unit.facts) for unit in ordered)
+        raw: list[Violation] = []
+        for source in sources:
+            facts = units[source.path].facts
+            ctx = RuleContext(source, options, self.catalog, facts)
+            raw.extend(runner.run_file(source, facts, ctx))
+        raw.extend(runner.run_workspace(RuleContext(None, options, self.catalog)))
+        raw.extend(config_violations(self.settings, self.root))
+        violations = apply_suppressions(raw, sources, units, self.settings, rules)
+        violations.sort(key=lambda v: (v.path, v.span.start, v.code))
+        return CheckResult(
+            violations=violations,
+            documents=len(sources),
+            statements=sum(unit.statements for unit in units.values()),
+            analysed_statements=sum(unit.analysed_statements for unit in units.values()),
+            skipped=[f"{path}: {reason}" for path, reason in sorted(self.skipped.items())],
+        )
+
+
+def unreadable_reason(data: bytes) -> str | None:
+    """Why a file's bytes are not analysed, or ``None`` when they are fine."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return f"skipped: larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB"
+    if b"\0" in data[:8192]:
+        return "skipped: binary file"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"skipped: not valid UTF-8 (byte {error.start})"
+    return None
+
+
+def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path]:
+    """The analysable files under ``paths``, honouring excludes and ``.gitignore``."""
+    excluded_names = set(settings.exclude) | set(settings.extend_exclude)
+    spec = pathspec.PathSpec.from_lines(
+        "gitwildmatch", [*settings.exclude, *settings.extend_exclude]
+    )
+    ignore = _gitignore(root) if settings.respect_gitignore else None
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+            continue
+        for file in sorted(path.rglob("*")):
+            if not file.is_file() or file.suffix not in ANALYSED_SUFFIXES:
+                continue
+            relative = _relative(file, root)
+            parts = Path(relative).parts
+            if any(part in excluded_names for part in parts[:-1]) or spec.match_file(relative):
+                continue
+            if ignore is not None and ignore.match_file(relative):
+                continue
+            found.append(file)
+    return found
+
+
+def _relative(file: Path, root: Path) -> str:
+    try:
+        return file.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return file.as_posix()
+
+
+def _gitignore(root: Path) -> pathspec.PathSpec | None:
+    gitignore = root / ".gitignore"
+    if not gitignore.is_file():
+        return None
+    try:
+        lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
