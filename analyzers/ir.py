@@ -236,3 +236,171 @@ class Suppression:
     span: Span
     codes: tuple[SuppressedCode, ...]
     file_level: bool = False
+
+
+# --- ALTER TABLE sub-commands, DROP (analyzers/sql/alter.py) -----------------------------------
+# ``span`` is the whole statement (as for AddColumnFact); ``action_span`` is the sub-command
+# (``ALTER COLUMN c TYPE bigint``), or the object name for DROP TABLE / DROP INDEX.
+
+
+@dataclass(frozen=True, slots=True)
+class AlterColumnTypeFact(Fact):
+    """``ALTER COLUMN c [SET DATA] TYPE t [USING e]``."""
+
+    table: QualifiedName
+    column: str
+    action_span: Span
+    type: TypeRef | None
+    using: str | None = None
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AlterColumnNullFact(Fact):
+    """``ALTER COLUMN c SET NOT NULL`` (``not_null``) or ``DROP NOT NULL``."""
+
+    table: QualifiedName
+    column: str
+    action_span: Span
+    not_null: bool
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AlterColumnDefaultFact(Fact):
+    """``ALTER COLUMN c SET DEFAULT e`` or ``DROP DEFAULT`` (``default`` is ``None``)."""
+
+    table: QualifiedName
+    column: str
+    action_span: Span
+    default: str | None
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RenameColumnFact(Fact):
+    table: QualifiedName
+    column: str
+    new_name: str
+    action_span: Span
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RenameTableFact(Fact):
+    """``ALTER TABLE t RENAME TO n``; ``new_name`` stays in the table's schema."""
+
+    table: QualifiedName
+    new_name: str
+    action_span: Span
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropColumnFact(Fact):
+    table: QualifiedName
+    column: str
+    action_span: Span
+    cascade: bool = False
+    if_exists: bool = False
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateConstraintFact(Fact):
+    table: QualifiedName
+    name: str
+    action_span: Span
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropConstraintFact(Fact):
+    table: QualifiedName
+    name: str
+    action_span: Span
+    cascade: bool = False
+    if_exists: bool = False
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropTableFact(Fact):
+    """One table of ``DROP TABLE a, b``; ``action_span`` is the table name."""
+
+    table: QualifiedName
+    action_span: Span
+    cascade: bool = False
+    if_exists: bool = False
+    table_created_in_unit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropIndexFact(Fact):
+    """One index of ``DROP INDEX [CONCURRENTLY] a, b``; ``action_span`` is the index name."""
+
+    index: QualifiedName
+    action_span: Span
+    concurrently: bool = False
+    if_exists: bool = False
+    cascade: bool = False
+    concurrently_insert_at: int | None = None  # just after ``INDEX``
+    index_created_in_unit: bool = False
+
+
+# --- queries (analyzers/sql/queries.py) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueryFact(Fact):
+    """A top-level ``SELECT``/``INSERT``/``UPDATE``/``DELETE`` (``span`` is the statement);
+    ``view`` is set for the query of ``CREATE [MATERIALIZED] VIEW``."""
+
+    kind: str
+    tables: tuple[QualifiedName, ...] = ()
+    has_where: bool = False
+    has_limit: bool = False
+    has_order_by: bool = False
+    view: QualifiedName | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SelectStarFact(Fact):
+    """``*`` or ``t.*`` in a top-level select list (``span`` is the star item).
+
+    ``table`` is the table the star expands to when that is one known table (``FROM t`` or the
+    qualifier's table), ``None`` otherwise."""
+
+    table: QualifiedName | None
+    qualifier: str | None = None
+    view: QualifiedName | None = None
+    statement_span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetFact(Fact):
+    """``OFFSET`` of a query (``span`` is the offset expression); ``value`` for a literal."""
+
+    value: int | None
+    parameter: bool = False
+    has_order_by: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonFact(Fact):
+    """A filter comparing a column with a value (``span`` is the whole comparison).
+
+    ``operator`` is ``=``, ``<>``, ``<``, ``<=``, ``>``, ``>=``, ``IN``, ``BETWEEN``, ``ANY`` or
+    ``IS``. ``value_type`` is the value's type as Postgres infers it: ``integer``, ``numeric``,
+    ``double precision``, ``boolean``, a cast's type, ``unknown`` for a quoted literal,
+    ``null``, or ``None`` when it is not a literal. ``table`` is resolved from the FROM clause
+    (aliases included), ``None`` when ambiguous."""
+
+    table: QualifiedName | None
+    column: str
+    column_span: Span
+    operator: str
+    value: str
+    value_span: Span
+    value_type: str | None = None
+    negated: bool = False
