@@ -2,6 +2,7 @@
  * The command line that starts the language server, for either import strategy.
  * Pure Node: unit tests run the resulting command for real.
  */
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { type PythonVersion, versionAtLeast } from "./interpreter";
 import type { ImportStrategy } from "./settings";
@@ -44,4 +45,27 @@ export function buildServerCommand(opts: {
     args: [...interpreterArgs, ...safePath, "-m", "dbsense", "serve", "--stdio"],
     options: { cwd: opts.extensionPath, env },
   };
+}
+
+const EXPLAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Why the server cannot start: runs its command with stdin closed and returns the last line of
+ * its error output (e.g. "ModuleNotFoundError: No module named 'pygls'"), or `undefined` when it
+ * printed none. Never rejects.
+ */
+export function explainStartFailure(server: ServerCommand): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      server.command,
+      server.args,
+      { ...server.options, timeout: EXPLAIN_TIMEOUT_MS },
+      (error, _stdout, stderr) => {
+        const lines = `${stderr}`.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        resolve(lines.at(-1) ?? (typeof code === "string" ? `${server.command}: ${code}` : undefined));
+      },
+    );
+    child.stdin?.end();
+  });
 }

@@ -22,11 +22,18 @@ import {
   probeInterpreter,
 } from "./interpreter";
 import { activeInterpreter } from "./pythonExtension";
-import { buildServerCommand } from "./serverCommand";
+import { buildServerCommand, explainStartFailure, type ServerCommand } from "./serverCommand";
 import { type ResolvedSettings, resolveSettings, toServerSettings } from "./settings";
 
 export const CLIENT_ID = "dbsense";
 export const CLIENT_NAME = "dbsense";
+
+/** A client whose own error notifications go to the log only: the manager shows clearer ones. */
+class DbsenseClient extends LanguageClient {
+  override error(message: string, data?: unknown): void {
+    super.error(message, data, false);
+  }
+}
 
 export type ServerState = "stopped" | "starting" | "running" | "error";
 
@@ -54,6 +61,7 @@ export function readSettings(resource?: vscode.Uri): ResolvedSettings {
 
 export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
+  private serverCommand: ServerCommand | undefined;
   private state: ServerState = "stopped";
   private queue: Promise<void> = Promise.resolve();
   private crashes: number[] = [];
@@ -114,6 +122,7 @@ export class ServerManager implements vscode.Disposable {
   private async doRestart(): Promise<void> {
     await this.doStop();
     this.setState("starting");
+    this.serverCommand = undefined;
     try {
       const client = await this.createClient();
       if (!client) {
@@ -129,9 +138,8 @@ export class ServerManager implements vscode.Disposable {
       this.log.error(`The server failed to start: ${String(error)}`);
       await this.doStop();
       this.setState("error");
-      this.notify(
-        "The dbsense server failed to start. The output channel shows its error output.",
-      );
+      const cause = this.serverCommand && (await explainStartFailure(this.serverCommand));
+      this.notify(`The dbsense server failed to start${cause ? `: ${cause}` : ""}. The output shows the details.`);
     }
   }
 
@@ -172,8 +180,9 @@ export class ServerManager implements vscode.Disposable {
       baseEnv: process.env,
     });
     this.log.info(`Server command: ${server.command} ${server.args.join(" ")}`);
-    const serverOptions: ServerOptions = { ...server, transport: undefined };
-    return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, this.clientOptions(settings));
+    this.serverCommand = server;
+    const serverOptions: ServerOptions = server;
+    return new DbsenseClient(CLIENT_ID, CLIENT_NAME, serverOptions, this.clientOptions(settings));
   }
 
   private clientOptions(settings: ResolvedSettings["settings"]): LanguageClientOptions {

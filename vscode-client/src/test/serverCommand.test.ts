@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { buildServerCommand } from "../serverCommand";
+import { buildServerCommand, explainStartFailure } from "../serverCommand";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "dbsense-cmd-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -60,5 +60,35 @@ describe("buildServerCommand", () => {
     assert.throws(() =>
       buildServerCommand({ interpreter: [], version: [3, 11, 0], importStrategy: "useBundled", extensionPath: scratch, baseEnv: {} }),
     );
+  });
+});
+
+describe("explainStartFailure", () => {
+  const extension = path.join(scratch, "broken-extension");
+  const libs = path.join(extension, "bundled", "libs", "dbsense");
+  mkdirSync(libs, { recursive: true });
+  writeFileSync(path.join(libs, "__init__.py"), "");
+  writeFileSync(path.join(libs, "__main__.py"), "import pygls_is_not_here\n");
+  const server = () =>
+    buildServerCommand({
+      interpreter: ["python3"],
+      version: [3, 11, 0],
+      importStrategy: "useBundled",
+      extensionPath: extension,
+      baseEnv: process.env,
+    });
+
+  it("returns the last line of the error output", async () => {
+    assert.equal(await explainStartFailure(server()), "ModuleNotFoundError: No module named 'pygls_is_not_here'");
+  });
+
+  it("names a missing interpreter", async () => {
+    const missing = { ...server(), command: path.join(scratch, "no-python") };
+    assert.equal(await explainStartFailure(missing), `${missing.command}: ENOENT`);
+  });
+
+  it("returns undefined when the server exits quietly", async () => {
+    writeFileSync(path.join(libs, "__main__.py"), "import sys\nsys.stdin.read()\n");
+    assert.equal(await explainStartFailure(server()), undefined);
   });
 });

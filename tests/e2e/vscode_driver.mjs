@@ -1,0 +1,190 @@
+// Drives VS Code (code-server) in Chromium through the dbsense extension, the way a user would.
+// Usage: node vscode_driver.mjs <config.json>
+// The config names the URL, the files and the expectations; every step waits on selectors and
+// saves a screenshot. The result (what each step saw) is printed as one JSON line on stdout;
+// the exit code is non-zero when a step failed.
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { chromium } from "playwright-core";
+
+const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const TIMEOUT = config.timeoutMs ?? 60_000;
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-quic",
+  "--disable-sync",
+];
+const SQUIGGLE = '.view-overlays [class*="squiggly-"]';
+
+const result = { steps: [] };
+let shots = 0;
+
+const browser = await chromium.launch({
+  executablePath: config.chromium,
+  args: CHROMIUM_FLAGS,
+  timeout: TIMEOUT,
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+page.setDefaultTimeout(TIMEOUT);
+
+async function screenshot(name) {
+  shots += 1;
+  await page.screenshot({ path: join(config.artifacts, `${String(shots).padStart(2, "0")}-${name}.png`) });
+}
+
+/** Run a named step, record what it returns, and screenshot the result (also on failure). */
+async function step(name, action) {
+  const started = Date.now();
+  try {
+    const value = await action();
+    await screenshot(name);
+    result.steps.push({ name, ms: Date.now() - started });
+    if (value !== undefined) {
+      result[name] = value;
+    }
+  } catch (error) {
+    await screenshot(`${name}-failed`).catch(() => undefined);
+    result.failedStep = name;
+    throw error;
+  }
+}
+
+const activeEditor = () => page.locator(".editor-group-container.active .editor-instance .monaco-editor").first();
+
+/** Type into Quick Open / the command palette and accept the row that shows `rowText`. */
+async function quickPick(shortcut, text, rowText) {
+  await page.keyboard.press(shortcut);
+  const input = page.locator(".quick-input-widget .quick-input-box input");
+  await input.waitFor();
+  await input.fill(text);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: rowText }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
+}
+
+async function openFile(relativePath) {
+  const name = basename(relativePath);
+  await quickPick("Control+P", relativePath, name);
+  await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor();
+  await activeEditor().locator(".view-lines").waitFor();
+}
+
+async function runCommand(title) {
+  await quickPick("F1", title, title);
+}
+
+/** The Problems panel rows, opened if needed. */
+async function problemRows(mustContain) {
+  const panel = page.locator(".markers-panel");
+  if (!(await panel.isVisible())) {
+    await page.keyboard.press("Control+Shift+M");
+  }
+  await panel.waitFor();
+  if (mustContain) {
+    await panel.locator(".monaco-list-row", { hasText: mustContain }).first().waitFor();
+  }
+  return panel.locator(".monaco-list-row").allInnerTexts();
+}
+
+/** Open a file and wait until its squiggle and every expected code are shown. */
+async function findingsIn(relativePath, codes) {
+  await openFile(relativePath);
+  await activeEditor().locator(SQUIGGLE).first().waitFor();
+  let rows = [];
+  for (const code of codes) {
+    rows = await problemRows(code);
+  }
+  return {
+    squiggles: await activeEditor().locator(SQUIGGLE).count(),
+    problems: rows.map((row) => row.replace(/\s+/g, " ").trim()),
+  };
+}
+
+async function main() {
+  await step("workbench", async () => {
+    await page.goto(config.url);
+    await page.locator(".monaco-workbench .part.statusbar").waitFor();
+    await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor();
+  });
+
+  await step("sql-findings", () => findingsIn(config.sql.file, config.sql.codes));
+
+  await step("status-bar", async () => {
+    const item = page.locator(".statusbar-item", { hasText: /dbsense \d+/ }).first();
+    await item.waitFor();
+    return (await item.innerText()).trim();
+  });
+
+  await step("hover", async () => {
+    const squiggle = activeEditor().locator(SQUIGGLE).first();
+    await squiggle.hover();
+    const hover = page.locator(".monaco-hover:visible", { hasText: config.sql.hoverText }).first();
+    await hover.waitFor();
+    return (await hover.innerText()).trim();
+  });
+
+  await step("quick-fix", async () => {
+    await page.keyboard.press("Escape");
+    const squiggle = activeEditor().locator(SQUIGGLE).first();
+    const box = await squiggle.boundingBox();
+    if (!box) {
+      throw new Error("the squiggle has no position on screen");
+    }
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.keyboard.press("Control+.");
+    const action = page.locator(".action-widget .monaco-list-row", { hasText: config.sql.fixTitle }).first();
+    await action.waitFor();
+    await action.click();
+    await activeEditor().locator(".view-lines", { hasText: config.sql.fixedText }).waitFor();
+    const row = page.locator(".markers-panel .monaco-list-row", { hasText: config.sql.codes[0] });
+    await row.first().waitFor({ state: "detached" });
+    await activeEditor().locator(SQUIGGLE).first().waitFor({ state: "detached" });
+    await page.keyboard.press("Control+S");
+    await page.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
+    return (await activeEditor().locator(".view-lines").innerText()).replace(/\u00a0/g, " ");
+  });
+
+  if (config.python) {
+    await step("python-findings", () => findingsIn(config.python.file, config.python.codes));
+  }
+
+  await step("output-channel", async () => {
+    await runCommand("dbsense: Show Output");
+    const text = page.locator(".part.panel .monaco-editor .view-lines", { hasText: config.outputText }).first();
+    await text.waitFor();
+    return (await text.innerText()).replace(/\u00a0/g, " ");
+  });
+
+  await step("bad-interpreter", async () => {
+    writeFileSync(config.settingsFile, JSON.stringify({ ...config.settings, "dbsense.interpreter": [config.badInterpreter] }, null, 2));
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: config.badInterpreterText }).first();
+    await toast.waitFor();
+    return (await toast.innerText()).trim();
+  });
+
+  await step("still-editing", async () => {
+    await openFile(config.sql.file);
+    await activeEditor().locator(".view-lines").click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type(config.typedText);
+    await activeEditor().locator(".view-lines", { hasText: config.typedText }).waitFor();
+  });
+}
+
+let failed = false;
+try {
+  await main();
+} catch (error) {
+  failed = true;
+  result.error = String(error?.stack ?? error);
+} finally {
+  await browser.close();
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(failed ? 1 : 0);
