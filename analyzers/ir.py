@@ -150,6 +150,7 @@ class ConstraintDef:
     expression: str | None = None
     not_valid: bool = False
     using_index: str | None = None
+    include: tuple[str, ...] = ()  # INCLUDE columns of a PK/UNIQUE constraint
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,7 @@ class CreateTableFact(Fact):
     if_not_exists: bool = False
     partition_of: QualifiedName | None = None
     partitioned: bool = False
+    like: tuple[QualifiedName, ...] = ()  # ``(LIKE other ...)``: columns copied from ``other``
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,3 +406,81 @@ class ComparisonFact(Fact):
     value_span: Span
     value_type: str | None = None
     negated: bool = False
+
+
+# --- catalog objects besides tables (analyzers/sql/ddl.py, analyzers/sql/commands.py) ---------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSchemaFact(Fact):
+    name: str
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateViewFact(Fact):
+    view: QualifiedName
+    name_span: Span
+    materialized: bool = False
+    or_replace: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEnumFact(Fact):
+    """``CREATE TYPE name AS ENUM (...)``."""
+
+    type: QualifiedName
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AddEnumValueFact(Fact):
+    """``ALTER TYPE name ADD VALUE 'label'``."""
+
+    type: QualifiedName
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateDomainFact(Fact):
+    domain: QualifiedName
+    base_type: str  # as written, e.g. ``integer`` or ``varchar(20)``
+    not_null: bool = False
+    check: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateFunctionFact(Fact):
+    """``CREATE [OR REPLACE] FUNCTION|PROCEDURE``; ``volatility`` is ``immutable``, ``stable``
+    or ``volatile`` (Postgres' default)."""
+
+    function: QualifiedName
+    volatility: str = "volatile"
+    language: str | None = None
+    procedure: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AttachPartitionFact(Fact):
+    """``ALTER TABLE parent ATTACH PARTITION child ...`` or ``DETACH PARTITION`` (``attach``
+    false)."""
+
+    table: QualifiedName
+    partition: QualifiedName
+    attach: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AddIdentityFact(Fact):
+    """``ALTER TABLE t ALTER COLUMN c ADD GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY``."""
+
+    table: QualifiedName
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenameIndexFact(Fact):
+    """``ALTER INDEX i RENAME TO n``; ``new_name`` stays in the index's schema."""
+
+    index: QualifiedName
+    new_name: str
