@@ -57,11 +57,10 @@ _QUOTE_CONTINUE = re.compile(
     r"[ \t\f]*(?:--[^\n\r]*)?[\n\r][ \t\n\r\f\v]*(?:--[^\n\r]*[\n\r][ \t\n\r\f\v]*)*'"
 )
 _DOLLAR_DELIMITER = re.compile(f"\\$(?:[{_IDENT_START}][0-9A-Za-z_\x80-\U0010ffff]*)?\\$")
-_WORD = re.compile(f"[{_IDENT_START}][{_IDENT_CONT}]*")
 # Outside quotes and comments: what can end a statement or open a quoted construct.
 _FAST = re.compile(r"""[;'"$]|--|/\*""")
 # The same plus words, numbers and parentheses, for statements whose keywords matter.
-_TRACK = re.compile(f"""[{_IDENT_START}][{_IDENT_CONT}]*|[0-9][{_IDENT_CONT}]*|[;'"$()]|--|/\\*""")
+_TRACK = re.compile(f"""[{_IDENT_START}][{_IDENT_CONT}]*|[0-9]+|[;'"$()]|--|/\\*""")
 _COPY_META = re.compile(r"\\copy\b(?![ \t]*\()(?i:[^\n]*?\bfrom[ \t]+stdin\b)")
 _COPY_DATA_END = re.compile(r"^\\\.(?=[ \t]*\r?$)", re.MULTILINE)
 
@@ -125,6 +124,23 @@ def _line_end(text: str, pos: int) -> int:
     """Index of the line break ending the line that contains ``pos`` (``len(text)`` if none)."""
     found = _LINE_BREAK.search(text, pos)
     return len(text) if found is None else found.start()
+
+
+def _continues_name(text: str, pos: int, floor: int, known: int, known_in_name: bool) -> bool:
+    """Whether the ``$`` at ``pos``, after an identifier character, continues a name (``a$``,
+    ``x1$``) rather than following a number or parameter (``1$$``, ``$1$$``), where it can
+    open a dollar quote as it does for psql. ``known`` is an earlier ``$`` already answered."""
+    while True:
+        before = pos - 1
+        while before >= floor and "0" <= text[before] <= "9":
+            before -= 1
+        if before < floor or not _is_ident_char(text[before]):
+            return False
+        if text[before] != "$":
+            return True
+        if before == known:
+            return known_in_name
+        pos = before
 
 
 def _content_end(text: str, start: int, end: int) -> int:
@@ -202,14 +218,15 @@ class _Splitter:
     def _sql(self, start: int) -> int:
         """Scan one SQL statement starting at ``start``; return where scanning resumes."""
         text = self.text
-        first = _WORD.match(text, start) if text[start] in "cC" else None
-        head = first.group().lower() if first else ""
-        pattern = _TRACK if head in ("create", "copy") else _FAST
+        # Like psql, classify a statement by its first unquoted word; track only CREATE and COPY.
+        pattern = _TRACK
+        head = ""
         words: list[str] = []  # the first unquoted words, lowercased (CREATE statements)
         routine = rule = copy_from_stdin = False
         previous = ""  # the previous token, lowercased, when it was a word
         atomic_depth = paren_depth = 0
         floor = start  # end of the last quoted construct or comment
+        dollar, dollar_in_name = -1, False  # the last '$' checked, and whether it was in a name
         plain = start  # start of the unquoted text scanned since then
         last_token_end = start
         pos = start
@@ -241,7 +258,10 @@ class _Splitter:
                     end, error = _skip_quoted(text, pos, "'"), UNTERMINATED_STRING
             elif char == "$":
                 if found > floor and _is_ident_char(text[found - 1]):
-                    continue  # inside an identifier such as a$b
+                    dollar_in_name = _continues_name(text, found, floor, dollar, dollar_in_name)
+                    dollar = found
+                    if dollar_in_name:
+                        continue  # inside an identifier such as a$b
                 delimiter = _DOLLAR_DELIMITER.match(text, found)
                 if delimiter is None:
                     continue  # a parameter ($1) or a lone '$'
@@ -274,6 +294,10 @@ class _Splitter:
                 continue
             else:
                 word = token.lower()
+                if not head:
+                    head = word
+                    if head not in ("create", "copy"):
+                        pattern = _FAST
                 if head == "copy":
                     if paren_depth == 0 and previous == "from" and word == "stdin":
                         copy_from_stdin = True
@@ -281,7 +305,7 @@ class _Splitter:
                 elif routine:
                     if paren_depth == 0:
                         atomic_depth += _atomic_step(word, previous, atomic_depth)
-                elif not rule and len(words) < 4:
+                elif head == "create" and not rule and len(words) < 4:
                     words.append(word)
                     routine, rule, undecided = _create_kind(words)
                     if not (routine or rule or undecided):

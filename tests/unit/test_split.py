@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -26,7 +30,7 @@ SET lock_timeout = '5s';
 BEGIN;
 CREATE TABLE orders (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    "user id" bigint NOT NULL,           -- quoted; and a ';' in a comment
+    "user id" bigint,                    -- quoted; and a ';' in a comment
     note text DEFAULT 'it''s; fine',
     pattern text DEFAULT E'\\\\d+\\'; x',
     flags bit(3) DEFAULT B'101',
@@ -39,7 +43,7 @@ BEGIN
     RETURN NEW;
 END;
 $body$;
-CREATE FUNCTION total(o orders) RETURNS numeric LANGUAGE sql
+CREATE FUNCTION total(o orders) RETURNS int LANGUAGE sql
 BEGIN ATOMIC
     SELECT CASE WHEN o.id > 0 THEN 1 ELSE 0 END;
     SELECT 2;
@@ -251,6 +255,17 @@ def test_tag_cannot_start_with_a_digit() -> None:
 
 def test_dollar_inside_identifier_is_not_a_quote() -> None:
     assert sql("SELECT a$b$, c$$ ; SELECT 2;") == ["SELECT a$b$, c$$ ;", "SELECT 2;"]
+
+
+@pytest.mark.parametrize("name", ["x1$$", "a$1$$", "_1$$", "a$$$", "a$1$1$$"])
+def test_dollar_after_digits_inside_identifier_is_not_a_quote(name: str) -> None:
+    assert sql(f"SELECT {name} ; SELECT 2;") == [f"SELECT {name} ;", "SELECT 2;"]
+
+
+@pytest.mark.parametrize("number", ["1", "$1", "1.5", "$1$1"])
+def test_dollar_quote_right_after_number_or_parameter(number: str) -> None:
+    # psql reads `1$$` as the number 1 followed by a dollar quote.
+    assert sql(f"SELECT {number}$$;$$; SELECT 2;") == [f"SELECT {number}$$;$$;", "SELECT 2;"]
 
 
 def test_dollar_quote_right_after_a_literal() -> None:
@@ -560,6 +575,92 @@ def test_every_truncation_of_the_migration() -> None:
         for statement in statements:
             if statement.terminated and statement.kind == SQL:
                 assert full.get(statement.span) == statement
+
+
+# --- agreement with psql ------------------------------------------------------------------------
+# psql's own lexer decides what a migration run by psql sends to the server. Its --log-file shows
+# each query sent; dbsense must cut the same statements. Known, deliberate differences are kept
+# out of these scripts: psql also waits for parentheses to close and opens a routine body at any
+# BEGIN (dbsense needs BEGIN ATOMIC), and it runs a backslash inside a statement as a command.
+
+PSQL = Path("/usr/lib/postgresql/15/bin/psql")
+LOGGED_QUERY = re.compile(r"\*{9} QUERY \*{10}\n(.*?)\n\*{26}\n\n", re.DOTALL)
+BLANKS = re.compile(r"(?:\s+|--[^\n]*)*")
+COMMENT_DELIMITER = re.compile(r"/\*|\*/")
+
+
+def psql_queries(dsn: str, script: str, workdir: Path) -> list[str]:
+    """The queries psql sends to the server while it runs ``script``."""
+    if not PSQL.is_file():
+        pytest.fail(f"{PSQL} not found; run `make system-deps`", pytrace=False)
+    path, log = workdir / "script.sql", workdir / "psql.log"
+    path.write_text(script, encoding="utf-8")
+    log.unlink(missing_ok=True)
+    argv = [str(PSQL), "-X", "-q", "-d", dsn, "-f", str(path), "-L", str(log)]
+    env = {**os.environ, "PGCLIENTENCODING": "UTF8"}
+    subprocess.run(argv, capture_output=True, env=env, timeout=60, check=False)
+    return LOGGED_QUERY.findall(log.read_text(encoding="utf-8"))
+
+
+def without_leading_comments(query: str) -> str:
+    """psql sends the block comments before a statement; dbsense leaves them out."""
+    pos = 0
+    while True:
+        pos = BLANKS.match(query, pos).end()
+        if not query.startswith("/*", pos):
+            return query[pos:]
+        depth = 0
+        for delimiter in COMMENT_DELIMITER.finditer(query, pos):
+            depth += 1 if delimiter.group() == "/*" else -1
+            if depth == 0:
+                pos = delimiter.end()
+                break
+        else:
+            return query[pos:]
+
+
+def assert_same_as_psql(script: str, queries: list[str]) -> None:
+    # psql drops empty lines (outside quotes) from a statement; compare with them collapsed.
+    def lines(text: str) -> str:
+        return re.sub(r"\n+", "\n", text)
+
+    sent = [without_leading_comments(query) for query in queries]
+    sent = [lines(query) for query in sent if query.strip() not in ("", ";")]
+    ours = [s for s in split_statements(script) if s.kind == SQL]
+    assert len(sent) == len(ours), (sent, [s.text for s in ours])
+    for query, statement in zip(sent, ours, strict=True):
+        if statement.terminated:
+            assert query == lines(statement.text)
+        else:  # psql also sends the blanks and comments after the last token
+            text = lines(statement.text.rstrip())
+            assert query.startswith(text), (query, text)
+            assert without_leading_comments(query[len(text) :]).strip() == ""
+
+
+def test_realistic_migration_matches_psql(postgres_database: str, tmp_path: Path) -> None:
+    script = MIGRATION.replace("\\copy orders (note) from stdin\nc;d\n\\.\n", "")
+    queries = psql_queries(postgres_database, script, tmp_path)
+    assert "COPY orders (note) FROM stdin;" in queries
+    assert_same_as_psql(script, queries)
+
+
+PSQL_TOKENS = [
+    *("'", '"', "$", "$$", "$a$", "$1", "a$", "$a", ";", "--", "/*", "*/", "E", "e", "U&"),
+    *("\n", "\n", " ", "CASE", "END", "SELECT", "x", "1", "é", "BEGIN ATOMIC", "f()"),
+    *("CREATE FUNCTION f()", "CREATE OR REPLACE PROCEDURE p()", "create or replace function"),
+]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.sampled_from(PSQL_TOKENS), max_size=30).map("".join))
+@example("CREATE FUNCTION f() BEGIN ATOMIC SELECT CASE x END; SELECT 1; END; SELECT 2;")
+@example("SELECT E'a'\n'$$;' $$ ; $$; 'x' CREATE FUNCTION f() BEGIN ATOMIC ; END; SELECT é$$;")
+def test_random_scripts_match_psql(postgres_database: str, tmp_path: Path, script: str) -> None:
+    assert_same_as_psql(script, psql_queries(postgres_database, script, tmp_path))
 
 
 # --- speed ---------------------------------------------------------------------------------------
