@@ -347,7 +347,6 @@ class DropIndexFact(Fact):
     if_exists: bool = False
     cascade: bool = False
     concurrently_insert_at: int | None = None  # just after ``INDEX``
-    index_created_in_unit: bool = False
 
 
 # --- queries (analyzers/sql/queries.py) ------------------------------------------------------
