@@ -62,7 +62,7 @@ _FAST = re.compile(r"""[;'"$]|--|/\*""")
 # The same plus words, numbers and parentheses, for statements whose keywords matter.
 _TRACK = re.compile(f"""[{_IDENT_START}][{_IDENT_CONT}]*|[0-9]+|[;'"$()]|--|/\\*""")
 _COPY_META = re.compile(r"\\copy\b(?![ \t]*\()(?i:[^\n]*?\bfrom[ \t]+stdin\b)")
-_COPY_DATA_END = re.compile(r"^\\\.(?=[ \t]*\r?$)", re.MULTILINE)
+_COPY_DATA_END = re.compile(r"^\\\.(?=\r?\n|\Z)", re.MULTILINE)  # exactly `\.`, as psql
 
 _ROUTINES = frozenset({"function", "procedure"})
 

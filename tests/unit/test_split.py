@@ -350,6 +350,13 @@ def test_copy_from_stdin_with_options_and_comment() -> None:
     assert sql(text) == ["copy t from /* here */ STDIN (FORMAT csv);", "SELECT 1;"]
 
 
+def test_copy_data_ends_only_at_a_bare_terminator_line() -> None:
+    text = "COPY t FROM stdin;\nx\n\\. \n y \\.\n\\.;\n\\.\nSELECT 1;"
+    assert sql(text) == ["COPY t FROM stdin;", "SELECT 1;"]
+    meta = "\\copy t from stdin\nx\n\\.\t\n\\."
+    assert sql(f"{meta}\nSELECT 1;") == [meta, "SELECT 1;"]
+
+
 def test_copy_from_stdin_without_terminator_swallows_the_rest() -> None:
     assert sql("COPY t FROM stdin;\n1;\nSELECT 1;\n") == ["COPY t FROM stdin;"]
 
@@ -642,6 +649,16 @@ def test_realistic_migration_matches_psql(postgres_database: str, tmp_path: Path
     queries = psql_queries(postgres_database, script, tmp_path)
     assert "COPY orders (note) FROM stdin;" in queries
     assert_same_as_psql(script, queries)
+
+
+def test_copy_data_matches_psql(postgres_database: str, tmp_path: Path) -> None:
+    script = (
+        "CREATE TABLE t (a text);\nCOPY t FROM stdin;\na;b\n'x\n\\. \n$$\n\\.\n"
+        'SELECT count(*) FROM t;\ncopy t (a) from STDIN with (format csv);\n"c;"\n\\.\nSELECT 2'
+    )
+    queries = psql_queries(postgres_database, script, tmp_path)
+    assert_same_as_psql(script, queries)
+    assert len(queries) == 5
 
 
 PSQL_TOKENS = [
