@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from dbsense import __version__
@@ -155,12 +156,37 @@ def run_check(args: argparse.Namespace) -> int:
             texts.setdefault(
                 workspace.relative(settings.source), settings.source.read_text(encoding="utf-8")
             )
+    prefix = _display_prefix(root)
+    if prefix:
+        result = _prefixed(result, prefix)
+        texts = {f"{prefix}/{path}": text for path, text in texts.items()}
     sys.stdout.write(render(args.format, result, texts, statistics=args.statistics))
     if any(problem.error for problem in settings.problems):
         return EXIT_ERROR
     if result.violations and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _display_prefix(root: Path) -> str:
+    """Paths are reported relative to the current directory when the root lies below it."""
+    relative = os.path.relpath(root.resolve(), Path.cwd().resolve())
+    return "" if relative == "." or relative.startswith("..") else Path(relative).as_posix()
+
+
+def _prefixed(result, prefix: str):
+    def move(path: str | None) -> str | None:
+        return None if path is None else f"{prefix}/{path}"
+
+    violations = []
+    for violation in result.violations:
+        fix = violation.fix
+        if fix is not None:
+            edits = tuple(replace(edit, path=move(edit.path)) for edit in fix.edits)
+            fix = replace(fix, edits=edits)
+        related = tuple(replace(item, path=move(item.path)) for item in violation.related)
+        violations.append(replace(violation, path=move(violation.path), fix=fix, related=related))
+    return replace(result, violations=violations)
 
 
 def _apply_cli_selectors(settings, args: argparse.Namespace) -> None:
@@ -237,9 +263,9 @@ def _write(root: Path, original: dict[str, str], changed: dict[str, str]) -> Non
 
 def write_atomically(target: Path, text: str) -> None:
     """Replace ``target`` with ``text`` in one step, keeping its permissions."""
-    if not os.access(target, os.W_OK):
-        raise PermissionError(13, "file is read-only", str(target))
     mode = target.stat().st_mode
+    if not os.access(target, os.W_OK) or not mode & 0o222:
+        raise PermissionError(13, "file is read-only", str(target))
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:

@@ -57,7 +57,7 @@ def summary(result: CheckResult) -> str:
         if unsafe:
             parts.append(f"{unsafe:,} more with `--unsafe-fixes`.")
     coverage = (
-        f"Checked {result.documents:,} files; analysed {result.analysed_statements:,} of "
-        f"{result.statements:,} statements."
+        f"Checked {result.documents:,} file{'' if result.documents == 1 else 's'}; "
+        f"analysed {result.analysed_statements:,} of {result.statements:,} statements."
     )
     return " ".join(parts) + "\n" + coverage
