@@ -483,3 +483,113 @@ class RenameIndexFact(Fact):
 
     index: QualifiedName
     new_name: str
+
+
+# --- Python: ORM models and access patterns (analyzers/python) -------------------------------
+# Attribute paths are dotted (``customer.address``) for both Django and SQLAlchemy.
+
+
+@dataclass(frozen=True, slots=True)
+class RelationDef:
+    """A relation attribute of a model. ``kind`` is ``forward`` (Django FK/one-to-one),
+    ``reverse`` (the other side of a Django FK), ``many-to-many`` or ``relationship``
+    (SQLAlchemy). ``lazy`` is SQLAlchemy's loading strategy (``select`` for Django)."""
+
+    attr: str
+    kind: str
+    target: str  # qualified (or, when unresolved, plain) class name of the related model
+    many: bool = False
+    lazy: str = "select"
+    span: Span | None = None
+    reverse_name: str | None = None  # Django accessor added to ``target`` (``None``: none)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFact(Fact):
+    """An ORM model class (``span`` is the class name); ``origin`` is ``django`` or
+    ``sqlalchemy``. ``related_name`` pairs give the reverse accessors Django adds to targets."""
+
+    qualified: str
+    table: QualifiedName | None
+    fields: tuple[str, ...] = ()
+    relations: tuple[RelationDef, ...] = ()
+    bases: tuple[str, ...] = ()
+    abstract: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeAccess:
+    """Attributes read from a root variable: ``order.customer.name`` is ``("customer", "name")``;
+    ``method`` is a call on the last attribute (``order.items.count()`` -> ``count``)."""
+
+    attrs: tuple[str, ...]
+    span: Span
+    method: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """A call to a workspace function or method; ``arguments`` maps a parameter position to the
+    attribute path of the caller's root variable passed there (``()`` = the variable itself)."""
+
+    callee: str  # qualified name; ``<model>.<method>`` is written ``@self.<method>``
+    span: Span
+    arguments: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QueryCall:
+    """A call that talks to the database (``Customer.objects.get()``, ``session.get()``,
+    ``cursor.execute()``); ``depends`` is True when it reads the loop variable."""
+
+    description: str
+    span: Span
+    framework: str
+    depends: bool = True
+    batch_hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuerySource:
+    """What a loop iterates when it is an ORM query: the model, the eager-loaded paths, and
+    where a fix adds eager loading (``insert_at``) and its import (``import_at``)."""
+
+    framework: str
+    model: str
+    eager: tuple[str, ...] = ()
+    select_all: bool = False  # Django ``select_related()`` without arguments
+    rows_are_values: bool = False  # ``values()`` / ``values_list()`` / column selects
+    iterator: bool = False  # Django ``.iterator()`` (defeats ``prefetch_related``)
+    insert_at: int | None = None
+    import_at: int | None = None
+    loader_names: tuple[tuple[str, str], ...] = ()  # ("selectinload", local name) in scope
+
+
+@dataclass(frozen=True, slots=True)
+class LoopFact(Fact):
+    """A loop (``span`` is its header) with what runs per pass: attribute paths and workspace
+    calls rooted at the loop variable, and direct queries."""
+
+    variable: str | None
+    source: QuerySource | None
+    accesses: tuple[AttributeAccess, ...] = ()
+    calls: tuple[CallSite, ...] = ()
+    queries: tuple[QueryCall, ...] = ()
+    function: str | None = None  # qualified name of the enclosing function
+    request_kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFact(Fact):
+    """A workspace function or method (``span`` is its name) summarised for callers in loops:
+    paths read from each parameter, queries it runs, and calls it makes."""
+
+    qualified: str
+    params: tuple[str, ...]
+    accesses: tuple[tuple[int, AttributeAccess], ...] = ()
+    calls: tuple[CallSite, ...] = ()
+    queries: tuple[QueryCall, ...] = ()
+    is_property: bool = False
+
+
+# --- end of Python facts ---

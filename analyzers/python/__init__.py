@@ -1,25 +1,60 @@
-"""Python front-ends (stdlib ``ast``): ORM models, migrations, embedded SQL, client calls."""
+"""Python front-ends (stdlib ``ast``): ORM models, migrations, embedded SQL, access patterns.
+
+``analyze_python`` parses a module once, builds its import map, and runs each front-end on the
+tree. User code is parsed, never imported or executed; a front-end that fails on odd input
+loses its own facts, never the file's.
+"""
 
 from __future__ import annotations
 
-import ast
+import logging
+from collections.abc import Callable, Iterable
 
-from dbsense.analyzers.ir import ParseErrorFact, SourceFile, Span, UnitFacts
+from dbsense.analyzers.ir import Fact, ParseErrorFact, SourceFile, Span, UnitFacts
+from dbsense.analyzers.python.django import DjangoModels
+from dbsense.analyzers.python.imports import ImportMap
+from dbsense.analyzers.python.source import PythonSource, module_name
+from dbsense.analyzers.python.sqlalchemy import SqlAlchemyModels
 from dbsense.analyzers.suppressions import find_suppressions
+
+_LOG = logging.getLogger(__name__)
 
 
 def analyze_python(source: SourceFile) -> UnitFacts:
     """Facts of one Python document. User code is parsed, never imported or executed."""
     suppressions = tuple(find_suppressions(source.text, "python"))
     try:
-        ast.parse(source.text, filename=source.path)
+        parsed = PythonSource.parse(source.path, source.text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return UnitFacts(
             path=source.path,
             facts=(_syntax_error(source.text, error),),
             suppressions=suppressions,
         )
-    return UnitFacts(path=source.path, suppressions=suppressions)
+    module = module_name(source.path)
+    imports = ImportMap.from_module(parsed.tree, module)
+    facts: list[Fact] = []
+    for frontend in _frontends(parsed, imports, module):
+        facts.extend(_guarded(frontend))
+    facts.sort(key=lambda fact: fact.span.start)
+    return UnitFacts(path=source.path, facts=tuple(facts), suppressions=suppressions)
+
+
+def _frontends(
+    parsed: PythonSource, imports: ImportMap, module: str
+) -> list[Callable[[], Iterable[Fact]]]:
+    return [
+        DjangoModels(parsed, imports, module).facts,
+        SqlAlchemyModels(parsed, imports, module).facts,
+    ]
+
+
+def _guarded(frontend: Callable[[], Iterable[Fact]]) -> list[Fact]:
+    try:
+        return list(frontend())
+    except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        _LOG.exception("python front-end failed")
+        return []
 
 
 def _syntax_error(text: str, error: Exception) -> ParseErrorFact:
