@@ -23,6 +23,7 @@ system-deps:
 
 node-deps:
 	bash scripts/install-node-deps.sh
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 lint: venv
 	$(VENV)/bin/ruff check .
