@@ -46,9 +46,10 @@ _WHITESPACE = " \t\n\r\f\v"
 _ASCII_IDENT = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
 _IDENT_START = "A-Za-z_\x80-\U0010ffff"
 _IDENT_CONT = "0-9A-Za-z_$\x80-\U0010ffff"
+_TAG_CONT = "0-9A-Za-z_\x80-\U0010ffff"  # a dollar-quote tag has no '$'
 
-# Blanks and line comments between statements.
-_GAP = re.compile(r"(?:[ \t\n\r\f\v]+|--[^\n\r]*)*")
+# Blanks, line comments and stray ';' between statements.
+_GAP = re.compile(r"(?:[ \t\n\r\f\v;]+|--[^\n\r]*)*")
 _LINE_BREAK = re.compile(r"[\n\r]")
 _COMMENT_DELIMITER = re.compile(r"/\*|\*/")
 _ESCAPE_STOP = re.compile(r"['\\]")
@@ -56,7 +57,7 @@ _ESCAPE_STOP = re.compile(r"['\\]")
 _QUOTE_CONTINUE = re.compile(
     r"[ \t\f]*(?:--[^\n\r]*)?[\n\r][ \t\n\r\f\v]*(?:--[^\n\r]*[\n\r][ \t\n\r\f\v]*)*'"
 )
-_DOLLAR_DELIMITER = re.compile(f"\\$(?:[{_IDENT_START}][0-9A-Za-z_\x80-\U0010ffff]*)?\\$")
+_DOLLAR_DELIMITER = re.compile(f"\\$(?:[{_IDENT_START}][{_TAG_CONT}]*)?\\$")
 # Outside quotes and comments: what can end a statement or open a quoted construct.
 _FAST = re.compile(r"""[;'"$]|--|/\*""")
 # The same plus words, numbers and parentheses, for statements whose keywords matter.
@@ -163,19 +164,14 @@ class _Splitter:
             pos = self._skip_gap(pos)
             if pos >= end:
                 return self.statements
-            if text[pos] == ";":
-                pos += 1
-            elif text[pos] == "\\":
-                pos = self._meta(pos)
-            else:
-                pos = self._sql(pos)
+            pos = self._meta(pos) if text[pos] == "\\" else self._sql(pos)
 
     def _add(self, start: int, end: int, kind: str, terminated: bool, error: str | None) -> None:
         span = Span(start, end)
         self.statements.append(RawStatement(span, self.text[start:end], kind, terminated, error))
 
     def _skip_gap(self, pos: int) -> int:
-        """Skip blanks and comments; return where the next statement (or stray ';') starts."""
+        """Skip blanks, comments and stray ';'; return where the next statement starts."""
         text = self.text
         while True:
             pos = _GAP.match(text, pos).end()
@@ -289,7 +285,7 @@ class _Splitter:
                 paren_depth = max(paren_depth - 1, 0)
                 previous = ""
                 continue
-            elif char.isdigit():
+            elif "0" <= char <= "9":
                 previous = ""
                 continue
             else:

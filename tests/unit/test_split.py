@@ -708,6 +708,29 @@ def test_one_megabyte_routine_body_is_fast() -> None:
     assert best_time(text) < 0.5
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$" * 100_000,
+        "1$" * 50_000,
+        "SELECT " + "$1" * 50_000,
+        "SELECT " + "a$" * 50_000,
+        "/*" * 50_000,
+        "'" * 100_000,
+        "E'" + "\\" * 100_000,
+        ("E'a'" + "\n" * 100 + "x ") * 1_000,
+        "e'" * 50_000,
+        "$a$" * 33_000,
+        ";" * 100_000,
+        "\\c x\n" * 20_000,
+        "CREATE FUNCTION f() BEGIN ATOMIC " + "CASE x " * 15_000,
+    ],
+    ids=lambda text: repr(text[:12]),
+)
+def test_adversarial_input_stays_linear(text: str) -> None:
+    assert best_time(text) < 0.5
+
+
 def test_fifty_thousand_statements_are_fast() -> None:
     text = "INSERT INTO t VALUES (1, 'a;b'); -- note\n" * 50_000
     assert len(split_statements(text)) == 50_000
