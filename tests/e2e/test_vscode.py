@@ -59,10 +59,12 @@ def python_without_dbsense() -> Path:
     pytest.fail(f"no Python >= 3.10 without dbsense installed among {candidates}")
 
 
-def cli_findings(workspace: Path, python: Path) -> dict[str, list[str]]:
+def cli_findings(scratch: Path, python: Path) -> dict[str, list[str]]:
     """Codes per file, from the CLI of the same bundled libs the extension runs."""
     libs = ROOT / "vscode-client" / "bundled" / "libs"
     require(libs / "dbsense", "run `make vsix`")
+    workspace = scratch / "cli-workspace"
+    shutil.copytree(WORKSPACE, workspace, ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
         [python, "-m", "dbsense", "check", "--format", "json", "--no-cache", "--exit-zero", "."],
         cwd=workspace,
@@ -99,7 +101,7 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
     workspace = tmp_path / "workspace"
     shutil.copytree(WORKSPACE, workspace, ignore=shutil.ignore_patterns("__pycache__"))
     python = python_without_dbsense()
-    expected = cli_findings(workspace, python)
+    expected = cli_findings(tmp_path, python)
     assert "PG302" in expected.get(SQL_FILE, []), expected
 
     # The only python3 the extension host can find has no dbsense: the bundled libs must serve.
@@ -134,8 +136,7 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
             if expected.get(PYTHON_FILE)
             else None,
             "outputText": "falling back to `python3`",
-            "settingsFile": str(server.user_settings),
-            "settings": USER_SETTINGS,
+            "workspaceSettingsFile": str(workspace / ".vscode" / "settings.json"),
             "badInterpreter": BAD_INTERPRETER,
             "badInterpreterText": "could not run the Python interpreter",
             "typedText": TYPED_TEXT,

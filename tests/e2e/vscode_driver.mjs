@@ -3,8 +3,8 @@
 // The config names the URL, the files and the expectations; every step waits on selectors and
 // saves a screenshot. The result (what each step saw) is printed as one JSON line on stdout;
 // the exit code is non-zero when a step failed.
-import { readFileSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { chromium } from "playwright-core";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
@@ -76,7 +76,7 @@ async function openFile(relativePath) {
 }
 
 async function runCommand(title) {
-  await quickPick("F1", title, title);
+  await quickPick("F1", `>${title}`, title);
 }
 
 /** The Problems panel rows, opened if needed. */
@@ -106,6 +106,15 @@ async function findingsIn(relativePath, codes) {
   };
 }
 
+/** Screen centre of the first squiggle in the active editor (the text above it takes the events). */
+async function squiggleCenter() {
+  const box = await activeEditor().locator(SQUIGGLE).first().boundingBox();
+  if (!box) {
+    throw new Error("the squiggle has no position on screen");
+  }
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
 async function main() {
   await step("workbench", async () => {
     await page.goto(config.url);
@@ -122,8 +131,8 @@ async function main() {
   });
 
   await step("hover", async () => {
-    const squiggle = activeEditor().locator(SQUIGGLE).first();
-    await squiggle.hover();
+    const { x, y } = await squiggleCenter();
+    await page.mouse.move(x, y - 3);
     const hover = page.locator(".monaco-hover:visible", { hasText: config.sql.hoverText }).first();
     await hover.waitFor();
     return (await hover.innerText()).trim();
@@ -131,16 +140,21 @@ async function main() {
 
   await step("quick-fix", async () => {
     await page.keyboard.press("Escape");
-    const squiggle = activeEditor().locator(SQUIGGLE).first();
-    const box = await squiggle.boundingBox();
-    if (!box) {
-      throw new Error("the squiggle has no position on screen");
-    }
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const { x, y } = await squiggleCenter();
+    await page.mouse.click(x, y - 3);
     await page.keyboard.press("Control+.");
-    const action = page.locator(".action-widget .monaco-list-row", { hasText: config.sql.fixTitle }).first();
-    await action.waitFor();
-    await action.click();
+    const rows = page.locator(".action-widget .monaco-list-row.action");
+    await rows.filter({ hasText: config.sql.fixTitle }).first().waitFor();
+    // Move the keyboard focus to the fix, as a user would with the arrow keys, then apply it.
+    const focused = page.locator(".action-widget .monaco-list-row.action.focused");
+    for (let moves = await rows.count(); moves > 0; moves--) {
+      if (((await focused.count()) > 0 && (await focused.first().innerText()).includes(config.sql.fixTitle))) {
+        break;
+      }
+      await page.keyboard.press("ArrowDown");
+    }
+    await focused.filter({ hasText: config.sql.fixTitle }).waitFor();
+    await page.keyboard.press("Enter");
     await activeEditor().locator(".view-lines", { hasText: config.sql.fixedText }).waitFor();
     const row = page.locator(".markers-panel .monaco-list-row", { hasText: config.sql.codes[0] });
     await row.first().waitFor({ state: "detached" });
@@ -158,11 +172,12 @@ async function main() {
     await runCommand("dbsense: Show Output");
     const text = page.locator(".part.panel .monaco-editor .view-lines", { hasText: config.outputText }).first();
     await text.waitFor();
-    return (await text.innerText()).replace(/\u00a0/g, " ");
+    return (await text.innerText()).replace(/\s+/g, " ");
   });
 
   await step("bad-interpreter", async () => {
-    writeFileSync(config.settingsFile, JSON.stringify({ ...config.settings, "dbsense.interpreter": [config.badInterpreter] }, null, 2));
+    mkdirSync(dirname(config.workspaceSettingsFile), { recursive: true });
+    writeFileSync(config.workspaceSettingsFile, JSON.stringify({ "dbsense.interpreter": [config.badInterpreter] }));
     const toast = page.locator(".notifications-toasts .notification-toast", { hasText: config.badInterpreterText }).first();
     await toast.waitFor();
     return (await toast.innerText()).trim();
