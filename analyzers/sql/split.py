@@ -6,6 +6,11 @@ The lexer knows only what decides where a statement ends: comments (``--`` and n
 and SQL-standard routine bodies (``BEGIN ATOMIC ... END``). It scans with regular expressions
 and ``str.find``, runs in linear time and never raises: a construct left open at the end of
 the text yields a statement that runs to the end with ``error`` set.
+
+Statements are cut where psql cuts them, with three deliberate exceptions that keep a
+half-typed file useful: a ``;`` inside parentheses ends a statement (except in ``CREATE
+RULE``), a routine body opens only at ``BEGIN ATOMIC`` (psql takes any ``BEGIN``), and a
+backslash is a meta-command only where no statement is in progress.
 """
 
 from __future__ import annotations

@@ -572,6 +572,13 @@ def test_properties_for_mutated_migration(at: int, removed: int, inserted: str) 
         check_resplit(statement)
 
 
+def test_every_insertion_into_the_migration() -> None:
+    for at in range(len(MIGRATION) + 1):
+        for inserted in ("'", '"', "$$", "/*", "*/", "--", ";", "\n", "\\", "E'", "\x00"):
+            text = MIGRATION[:at] + inserted + MIGRATION[at:]
+            check_invariants(text, split_statements(text))
+
+
 def test_every_truncation_of_the_migration() -> None:
     full = {s.span: s for s in split_statements(MIGRATION)}
     for end in range(len(MIGRATION) + 1):
@@ -683,6 +690,10 @@ def test_random_scripts_match_psql(postgres_database: str, tmp_path: Path, scrip
 # --- speed ---------------------------------------------------------------------------------------
 
 
+# Idle, each case takes well under a second (50,000 statements: about 0.2 s). The bounds leave
+# room for a busy machine; a quadratic path would exceed them by orders of magnitude.
+
+
 def best_time(text: str) -> float:
     best = float("inf")
     for _ in range(3):
@@ -697,7 +708,7 @@ def test_one_megabyte_statement_is_fast() -> None:
     text = f"INSERT INTO t VALUES {values};"
     assert len(text) > 1_000_000
     assert len(split_statements(text)) == 1
-    assert best_time(text) < 0.5
+    assert best_time(text) < 1.0
 
 
 def test_one_megabyte_routine_body_is_fast() -> None:
@@ -705,7 +716,7 @@ def test_one_megabyte_routine_body_is_fast() -> None:
     text = f"CREATE FUNCTION f() RETURNS int BEGIN ATOMIC {body} END;"
     assert len(text) > 1_000_000
     assert len(split_statements(text)) == 1
-    assert best_time(text) < 0.5
+    assert best_time(text) < 1.0
 
 
 @pytest.mark.parametrize(
@@ -728,10 +739,10 @@ def test_one_megabyte_routine_body_is_fast() -> None:
     ids=lambda text: repr(text[:12]),
 )
 def test_adversarial_input_stays_linear(text: str) -> None:
-    assert best_time(text) < 0.5
+    assert best_time(text) < 1.0
 
 
 def test_fifty_thousand_statements_are_fast() -> None:
     text = "INSERT INTO t VALUES (1, 'a;b'); -- note\n" * 50_000
     assert len(split_statements(text)) == 50_000
-    assert best_time(text) < 0.8
+    assert best_time(text) < 2.0
