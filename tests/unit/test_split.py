@@ -23,6 +23,7 @@ from dbsense.analyzers.sql.split import (
     RawStatement,
     split_statements,
 )
+from tests.support.services import PG_BIN
 
 MIGRATION = """\
 -- Migration 0042: orders and their audit trail
@@ -597,7 +598,7 @@ def test_every_truncation_of_the_migration() -> None:
 # out of these scripts: psql also waits for parentheses to close and opens a routine body at any
 # BEGIN (dbsense needs BEGIN ATOMIC), and it runs a backslash inside a statement as a command.
 
-PSQL = Path("/usr/lib/postgresql/15/bin/psql")
+PSQL = PG_BIN / "psql"
 LOGGED_QUERY = re.compile(r"\*{9} QUERY \*{10}\n(.*?)\n\*{26}\n\n", re.DOTALL)
 BLANKS = re.compile(r"(?:\s+|--[^\n]*)*")
 COMMENT_DELIMITER = re.compile(r"/\*|\*/")
