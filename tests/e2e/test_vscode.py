@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,33 +41,31 @@ def require(path: Path, remedy: str) -> None:
         )
 
 
-def python_without_dbsense() -> Path:
-    """A Python >= 3.10 on this machine in which `import dbsense` fails."""
-    candidates = [getattr(sys, "_base_executable", ""), sys.executable, "/usr/bin/python3"]
-    candidates += [shutil.which(f"python3.{minor}") or "" for minor in range(10, 15)]
-    probe = (
-        "import sys, importlib.util; "
-        "sys.exit(sys.version_info < (3, 10) or bool(importlib.util.find_spec('dbsense')))"
-    )
-    clean_env = {"PATH": os.defpath}
-    for candidate in filter(None, candidates):
-        path = Path(candidate).resolve()
-        if (
-            path.is_file()
-            and subprocess.run([path, "-c", probe], env=clean_env, cwd="/").returncode == 0
-        ):
-            return path
-    pytest.fail(f"no Python >= 3.10 without dbsense installed among {candidates}")
+def has_dbsense(python: str) -> bool:
+    """Whether `python` can import dbsense on its own (no PYTHONPATH, outside the repo)."""
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('dbsense') is None)"
+    done = subprocess.run([python, "-c", probe], env={"PATH": os.defpath}, cwd="/", check=False)
+    return done.returncode == 0
 
 
-def cli_findings(scratch: Path, python: Path) -> dict[str, list[str]]:
+def cli_findings(scratch: Path) -> dict[str, list[str]]:
     """Codes per file, from the CLI of the same bundled libs the extension runs."""
     libs = ROOT / "vscode-client" / "bundled" / "libs"
     require(libs / "dbsense", "run `make vsix`")
     workspace = scratch / "cli-workspace"
     shutil.copytree(WORKSPACE, workspace, ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
-        [python, "-m", "dbsense", "check", "--format", "json", "--no-cache", "--exit-zero", "."],
+        [
+            sys.executable,
+            "-m",
+            "dbsense",
+            "check",
+            "--format",
+            "json",
+            "--no-cache",
+            "--exit-zero",
+            ".",
+        ],
         cwd=workspace,
         env={"PATH": os.defpath, "PYTHONPATH": str(libs)},
         capture_output=True,
@@ -100,20 +99,16 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
 
     workspace = tmp_path / "workspace"
     shutil.copytree(WORKSPACE, workspace, ignore=shutil.ignore_patterns("__pycache__"))
-    python = python_without_dbsense()
-    expected = cli_findings(tmp_path, python)
+    expected = cli_findings(tmp_path)
     assert "PG302" in expected.get(SQL_FILE, []), expected
 
-    # The only python3 the extension host can find has no dbsense: the bundled libs must serve.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "python3").symlink_to(python)
+    # No Python extension and no `dbsense.interpreter`: the extension falls back to `python3`.
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"}
     }
-    env["PATH"] = os.pathsep.join([str(bin_dir), str(Path(node).parent), os.defpath])
+    env["PATH"] = os.pathsep.join([str(Path(node).parent), os.defpath])
 
     server = CodeServer(home=tmp_path / "code-server", env=env)
     server.write_settings(USER_SETTINGS)
@@ -165,6 +160,8 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
     assert any("PG302" in row for row in sql["problems"]), sql["problems"]
     assert "dbsense" in result["status-bar"]
     assert "timestamp-without-time-zone" in result["hover"]
+    assert "# PG302" in result["rule-documentation"]
+    assert "timestamp-without-time-zone" in result["rule-documentation"]
     assert "placed_at timestamptz NOT NULL" in result["quick-fix"]
     saved = (workspace / SQL_FILE).read_text()
     assert "placed_at timestamptz NOT NULL" in saved
@@ -174,6 +171,11 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
             assert any(code in row for row in result["python-findings"]["problems"])
     log = result["output-channel"]
     assert "falling back to `python3`" in log
+    # The server ran from the bundled libs, with an interpreter that has no dbsense of its own.
+    used = re.search(r"Python (3\.\d+\.\d+) at (\S+); import strategy useBundled\.", log)
+    assert used, log
+    assert not has_dbsense(used.group(2)), f"{used.group(2)} has dbsense installed"
+    assert "Server started." in log
     assert str(ROOT / ".venv") not in log
     assert BAD_INTERPRETER in result["bad-interpreter"]
     assert "still-editing" in {step["name"] for step in result["steps"]}

@@ -138,6 +138,20 @@ async function main() {
     return (await hover.innerText()).trim();
   });
 
+  await step("rule-documentation", async () => {
+    await page.keyboard.press("Escape");
+    const { x, y } = await squiggleCenter();
+    await page.mouse.click(x, y - 3);
+    await runCommand("dbsense: Show Rule Documentation");
+    await page.locator(".tabs-container .tab.active", { hasText: `${config.sql.codes[0]}.md` }).waitFor();
+    const text = activeEditor().locator(".view-lines", { hasText: config.sql.hoverText });
+    await text.waitFor();
+    const shown = (await text.innerText()).replace(/\s+/g, " ");
+    await page.keyboard.press("Control+W");
+    await page.locator(".tabs-container .tab.active", { hasText: basename(config.sql.file) }).waitFor();
+    return shown;
+  });
+
   await step("quick-fix", async () => {
     await page.keyboard.press("Escape");
     const { x, y } = await squiggleCenter();
@@ -170,6 +184,9 @@ async function main() {
 
   await step("output-channel", async () => {
     await runCommand("dbsense: Show Output");
+    // The setup lines come first: show the top of the log.
+    await page.locator(".part.panel .monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+Home");
     const text = page.locator(".part.panel .monaco-editor .view-lines", { hasText: config.outputText }).first();
     await text.waitFor();
     return (await text.innerText()).replace(/\s+/g, " ");
