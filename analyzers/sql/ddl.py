@@ -264,9 +264,22 @@ def _element_span(node: exp.Expression, scope: StatementScope) -> Span:
         return scope.span(0, len(scope.text))
     first_ident = min(starts)
     # Walk back to the keyword that opens the element (CONSTRAINT/PRIMARY/FOREIGN/UNIQUE/CHECK).
+    # An unnamed constraint's first identifier sits in its own list (``FOREIGN KEY (a)``).
+    tokens = scope.tokens.tokens
     index = scope.tokens.index_at(first_ident)
     start = first_ident
-    for token in reversed(scope.tokens.tokens[:index]):
+    for position in range(index - 1, -1, -1):
+        token = tokens[position]
+        before = tokens[position - 1].text.upper() if position else ""
+        if token.text == "(" and before.split(" ")[-1] in {
+            "KEY",
+            "UNIQUE",
+            "CHECK",
+            "EXCLUDE",
+            "(",
+        }:
+            start = token.start
+            continue
         if token.text in {",", "("} or token.text.upper() in {"ADD", "TABLE"}:
             break
         start = token.start

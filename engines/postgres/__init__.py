@@ -30,6 +30,49 @@ OPTIONS = (
         [],
         "Foreign keys (`table.column` or `table`) that need no covering index.",
     ),
+    Option(
+        "assume-in-transaction",
+        bool,
+        False,
+        "Each SQL migration file runs in one transaction (as most migration tools do).",
+    ),
+    Option(
+        "lock-timeout-configured",
+        bool,
+        False,
+        "A project-wide `lock_timeout` is set for migrations (connection options, `env.py`).",
+    ),
+    Option(
+        "require-statement-timeout",
+        bool,
+        False,
+        "Also require `statement_timeout` before the first blocking statement.",
+    ),
+    Option(
+        "statement-timeout",
+        str,
+        "5min",
+        "`statement_timeout` value that fixes insert when it is required.",
+    ),
+    Option(
+        "offset-threshold",
+        int,
+        1000,
+        "Literal `OFFSET` values from this one up are flagged as deep pagination.",
+        minimum=1,
+    ),
+    Option(
+        "backward-compatible-migrations",
+        bool,
+        True,
+        "Flag migrations that break the release still running during a deploy.",
+    ),
+    Option(
+        "soft-delete-columns",
+        list,
+        ["deleted_at", "is_deleted", "deleted", "archived_at"],
+        "Columns that mark soft-deleted rows.",
+    ),
 )
 
 RULES = discover_rules(__name__)

@@ -1,0 +1,149 @@
+import re
+from collections.abc import Iterator
+
+from dbsense.analyzers.ir import (
+    AddConstraintFact,
+    AlterColumnNullFact,
+    ValidateConstraintFact,
+)
+from dbsense.engines.core import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+)
+from dbsense.engines.postgres.helpers import display_name, index_name
+from dbsense.engines.postgres.units import earlier, same_transaction
+
+CHECK_PROOF = 12  # SET NOT NULL skips the scan when a valid CHECK proves it, from this version
+_IS_NOT_NULL = re.compile(r'^\(*\s*"?(?P<column>[\w$]+)"?\s+IS\s+NOT\s+NULL\s*\)*$', re.I)
+
+
+class SettingNotNullOnExistingColumn(Rule):
+    """## What it does
+    Flags `ALTER COLUMN ... SET NOT NULL` on an existing table.
+
+    ## Why is this bad?
+    `SET NOT NULL` takes an `ACCESS EXCLUSIVE` lock and then scans the whole table to prove that
+    no row holds a NULL. Reads and writes wait for the full scan.
+
+    From PostgreSQL 12 the scan is skipped when a valid `CHECK (column IS NOT NULL)` constraint
+    already proves it. That constraint can be added `NOT VALID` (instant) and validated in a
+    later transaction under `SHARE UPDATE EXCLUSIVE`, which does not block reads or writes.
+    The rule stays silent when such a validated CHECK exists before the statement (in an earlier
+    migration, or validated in an earlier transaction of the same one).
+
+    A table created earlier in the same migration is empty, so the rule stays silent there.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ALTER COLUMN currency SET NOT NULL;
+    ```
+
+    Use instead:
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_currency_not_null
+        CHECK (currency IS NOT NULL) NOT VALID;
+    -- in a later migration:
+    ALTER TABLE orders VALIDATE CONSTRAINT orders_currency_not_null;
+    ALTER TABLE orders ALTER COLUMN currency SET NOT NULL;
+    ALTER TABLE orders DROP CONSTRAINT orders_currency_not_null;
+    ```
+
+    ## Django
+    `AlterField` from `null=True` to `null=False` runs `SET NOT NULL`. Add the CHECK with
+    `AddConstraintNotValid` and `ValidateConstraint` (`django.contrib.postgres.operations`) in
+    earlier migrations, then alter the field.
+
+    ## SQLAlchemy / Alembic
+    `op.alter_column(..., nullable=False)` runs `SET NOT NULL`. Create the CHECK with
+    `op.execute("... NOT VALID")`, validate it in an earlier revision, then alter the column.
+
+    ## Fix safety
+    The recipe is display-only: it spans two migrations (validation must commit before
+    `SET NOT NULL` can use it).
+
+    ## Options
+    `postgres.version` below 12 ignores the CHECK proof: the scan always happens, so the rule
+    fires even when the CHECK exists.
+
+    ## References
+    - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-NOT-NULL
+    """
+
+    code = "PG108"
+    name = "setting-not-null-on-existing-column"
+    summary = "`SET NOT NULL` on an existing table scans it under `ACCESS EXCLUSIVE`"
+    fix_availability = FixAvailability.ALWAYS
+    tags = ("locking", "migration")
+    consumes = (AlterColumnNullFact,)
+    options = ("postgres.version", "postgres.assume-in-transaction")
+    peers = ("squawk:adding-not-nullable-field",)
+
+    def check(self, fact: AlterColumnNullFact, ctx: RuleContext) -> Iterator[Finding]:
+        if not fact.not_null or fact.table_created_in_unit:
+            return
+        version = ctx.option("postgres", "version") or 15
+        if version >= CHECK_PROOF and self._proven(fact, ctx):
+            return
+        table = display_name(fact.table)
+        yield Finding(
+            fact.action_span,
+            f"`SET NOT NULL` on `{table}.{fact.column}` scans the whole table while it holds "
+            "`ACCESS EXCLUSIVE`; prove it with a validated `CHECK (... IS NOT NULL)` first",
+            self._recipe(fact, version),
+        )
+
+    def _proven(self, fact: AlterColumnNullFact, ctx: RuleContext) -> bool:
+        validated = {
+            other.name
+            for other in earlier(ctx, fact, ValidateConstraintFact)
+            if other.table == fact.table and not same_transaction(ctx, other.span, fact.span)
+        }
+        in_unit = set()
+        for other in earlier(ctx, fact, AddConstraintFact):
+            constraint = other.constraint
+            if other.table != fact.table or not _proves(constraint.expression, fact.column):
+                continue
+            in_unit.add(constraint.span)
+            valid = not constraint.not_valid or constraint.name in validated
+            if valid and not same_transaction(ctx, other.span, fact.span):
+                return True
+        table = ctx.catalog.table(fact.table) if ctx.catalog is not None else None
+        for check in getattr(table, "checks", ()):
+            if check.span in in_unit or not _proves(check.expression, fact.column):
+                continue
+            if not check.not_valid:
+                return True
+        return False
+
+    def _recipe(self, fact: AlterColumnNullFact, version: int) -> Fix:
+        table, column = fact.table, fact.column
+        name = display_name(table)
+        check = index_name(table, (column,), "not_null")
+        if version < CHECK_PROOF:
+            recipe = (
+                f"-- PostgreSQL {version} always scans: run SET NOT NULL in a quiet window, "
+                "or upgrade to 12+ and prove it with a validated CHECK"
+            )
+        else:
+            recipe = (
+                f"ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) "
+                "NOT VALID;\n-- in a later migration:\n"
+                f"ALTER TABLE {name} VALIDATE CONSTRAINT {check};\n"
+                f"ALTER TABLE {name} ALTER COLUMN {column} SET NOT NULL;\n"
+                f"ALTER TABLE {name} DROP CONSTRAINT {check};"
+            )
+        return Fix(
+            "Prove `NOT NULL` with a validated CHECK first",
+            (Edit(fact.span, recipe),),
+            Applicability.DISPLAY_ONLY,
+        )
+
+
+def _proves(expression: str | None, column: str) -> bool:
+    match = _IS_NOT_NULL.match((expression or "").strip())
+    return bool(match and match.group("column").lower() == column.lower())

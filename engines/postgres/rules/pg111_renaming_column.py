@@ -1,0 +1,96 @@
+from collections.abc import Iterator
+
+from dbsense.analyzers.ir import AddColumnFact, RenameColumnFact
+from dbsense.engines.core import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+)
+from dbsense.engines.postgres.helpers import display_name
+from dbsense.engines.postgres.units import earlier
+
+
+class RenamingColumn(Rule):
+    """## What it does
+    Flags `ALTER TABLE ... RENAME COLUMN` on an existing table.
+
+    ## Why is this bad?
+    The rename itself is instant (a catalog change under a brief `ACCESS EXCLUSIVE` lock), but
+    it breaks the application: during a deploy the previous release keeps running, and every
+    query it sends that names the old column fails until the last old process is gone. Views,
+    functions and ORM mappings that use the old name break the same way.
+
+    A column of a table created, or a column added, earlier in the same migration has no
+    readers yet, so the rule stays silent there.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders RENAME COLUMN total TO amount;
+    ```
+
+    Use instead:
+    ```sql
+    ALTER TABLE orders ADD COLUMN amount numeric(12, 2);
+    -- release 1 writes both columns; backfill amount from total in batches
+    -- release 2 reads amount; a later migration drops total
+    ```
+
+    ## Django
+    `RenameField` (or a changed `db_column`) renames the column. Keep the database name with
+    `db_column="total"` on the renamed field, or add a new field and migrate the data.
+
+    ## SQLAlchemy / Alembic
+    `op.alter_column(..., new_column_name=...)` renames the column. Map the attribute to the old
+    column name (`Column("total", ...)`) instead, or expand and contract over several releases.
+
+    ## Fix safety
+    The recipe is display-only: it spans several releases.
+
+    ## Options
+    `postgres.backward-compatible-migrations = false` turns the rule off for projects that stop
+    the application while migrating.
+
+    ## References
+    - https://www.postgresql.org/docs/current/sql-altertable.html
+    """
+
+    code = "PG111"
+    name = "renaming-column"
+    summary = "Column rename breaks the release that is still running"
+    fix_availability = FixAvailability.ALWAYS
+    tags = ("migration", "compatibility")
+    consumes = (RenameColumnFact,)
+    options = ("postgres.backward-compatible-migrations",)
+    peers = ("squawk:renaming-column",)
+
+    def check(self, fact: RenameColumnFact, ctx: RuleContext) -> Iterator[Finding]:
+        if (
+            fact.table_created_in_unit
+            or ctx.option("postgres", "backward-compatible-migrations") is False
+        ):
+            return
+        if any(
+            other.table == fact.table and other.column.name == fact.column
+            for other in earlier(ctx, fact, AddColumnFact)
+        ):
+            return
+        table = display_name(fact.table)
+        recipe = (
+            f"ALTER TABLE {table} ADD COLUMN {fact.new_name} <type>;\n"
+            f"-- write both {fact.column} and {fact.new_name}, backfill, switch reads, "
+            f"then drop {fact.column} in a later migration"
+        )
+        yield Finding(
+            fact.action_span,
+            f"renaming `{table}.{fact.column}` to `{fact.new_name}` breaks queries of the "
+            "release still running during the deploy",
+            Fix(
+                "Add the new column and migrate in steps",
+                (Edit(fact.span, recipe),),
+                Applicability.DISPLAY_ONLY,
+            ),
+        )

@@ -1,0 +1,121 @@
+from collections.abc import Iterator
+
+from dbsense.analyzers.ir import AddColumnFact, DropColumnFact
+from dbsense.engines.core import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+)
+from dbsense.engines.postgres.helpers import display_name
+from dbsense.engines.postgres.units import earlier
+
+
+class DroppingColumn(Rule):
+    """## What it does
+    Flags `ALTER TABLE ... DROP COLUMN` of a column that existed before the migration.
+
+    ## Why is this bad?
+    The drop is quick (the column is only marked dropped, under a brief `ACCESS EXCLUSIVE`
+    lock), but it is not backward compatible: the release still running during the deploy
+    selects, inserts or maps the column and fails from that moment on. ORMs that list every
+    mapped column in their `SELECT`s break even on code paths that never use the field. With
+    `CASCADE`, Postgres also drops the views and constraints that depend on the column.
+
+    A column added, or a table created, earlier in the same migration has no readers yet, so
+    the rule stays silent there.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders DROP COLUMN legacy_code;
+    ```
+
+    Use instead:
+    ```sql
+    -- release 1: stop reading and writing legacy_code (remove it from the model)
+    -- release 2, a later migration:
+    ALTER TABLE orders DROP COLUMN legacy_code;  -- noqa: PG113 -- code stopped using it in 4.2
+    ```
+
+    ## Django
+    Remove the field with `SeparateDatabaseAndState` (state only: `RemoveField` in
+    `state_operations`), deploy, then drop the column in a later migration.
+
+    ## SQLAlchemy / Alembic
+    Remove the attribute from the model (or mark it `deferred` and unused) and deploy before a
+    later revision runs `op.drop_column`.
+
+    ## Fix safety
+    The recipe is display-only: it needs a deploy between the two steps.
+
+    ## Options
+    `postgres.backward-compatible-migrations = false` turns the rule off for projects that stop
+    the application while migrating.
+
+    ## References
+    - https://docs.djangoproject.com/en/stable/ref/migration-operations/#separatedatabaseandstate
+    - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN
+    """
+
+    code = "PG113"
+    name = "dropping-column"
+    summary = "Column drop breaks the release that is still running"
+    fix_availability = FixAvailability.ALWAYS
+    tags = ("migration", "compatibility")
+    consumes = (DropColumnFact,)
+    options = ("postgres.backward-compatible-migrations",)
+    peers = ("squawk:ban-drop-column",)
+
+    def check(self, fact: DropColumnFact, ctx: RuleContext) -> Iterator[Finding]:
+        if fact.table_created_in_unit:
+            return
+        if ctx.option("postgres", "backward-compatible-migrations") is False:
+            return
+        if any(
+            other.table == fact.table and other.column.name == fact.column
+            for other in earlier(ctx, fact, AddColumnFact)
+        ):
+            return
+        table = display_name(fact.table)
+        message = (
+            f"dropping `{table}.{fact.column}` breaks the release still running during the "
+            "deploy; remove it from the code first and drop it in a later migration"
+        )
+        if fact.cascade:
+            dependents = _dependents(fact, ctx)
+            also = f": {', '.join(dependents)}" if dependents else ""
+            message += f"; `CASCADE` also drops what depends on it{also}"
+        recipe = (
+            f"-- release 1: remove {table}.{fact.column} from the code and deploy\n"
+            f"-- release 2, a later migration:\n"
+            f"ALTER TABLE {table} DROP COLUMN {fact.column};"
+        )
+        yield Finding(
+            fact.action_span,
+            message,
+            Fix(
+                "Remove it from the code first, drop it later",
+                (Edit(fact.span, recipe),),
+                Applicability.DISPLAY_ONLY,
+            ),
+        )
+
+
+def _dependents(fact: DropColumnFact, ctx: RuleContext) -> list[str]:
+    """Foreign keys of other tables that reference the column, from the catalog."""
+    if ctx.catalog is None:
+        return []
+    target = display_name(fact.table)
+    found = []
+    for table in ctx.catalog.iter_tables():
+        for fk in table.foreign_keys:
+            definition = fk.definition
+            if display_name(definition.ref_table) != target:
+                continue
+            if fact.column in definition.ref_columns:
+                columns = ", ".join(definition.columns)
+                found.append(f"foreign key {display_name(table.name)}({columns})")
+    return found
