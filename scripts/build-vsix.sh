@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the VS Code extension into dist/dbsense-<version>.vsix:
 #   1. the dbsense wheel, installed with its pure-Python dependencies into vscode-client/bundled/libs
-#   2. type check, unit tests (node --test) and the esbuild bundle of the TypeScript client
+#   2. format check, type check, unit tests (node --test) and the esbuild bundle of the TypeScript client
 #   3. vsce package
 # Needs `make node-deps` (vscode-client/node_modules) and uv.
 set -euo pipefail
@@ -40,7 +40,8 @@ compiled=$(find "$LIBS" \( -name '*.so' -o -name '*.pyd' \) | head -5)
 [ -f "$LIBS/dbsense/__init__.py" ] || fail "dbsense is missing from bundled/libs"
 
 cd "$CLIENT"
-step "type check"
+step "format and type check"
+node_modules/.bin/prettier --check --log-level warn src esbuild.mjs ../tests/e2e/vscode_driver.mjs
 node_modules/.bin/tsc --noEmit -p .
 step "unit tests"
 node esbuild.mjs --tests

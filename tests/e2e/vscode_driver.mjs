@@ -35,7 +35,12 @@ page.setDefaultTimeout(TIMEOUT);
 
 async function screenshot(name) {
   shots += 1;
-  await page.screenshot({ path: join(config.artifacts, `${String(shots).padStart(2, "0")}-${name}.png`) });
+  await page.screenshot({
+    path: join(
+      config.artifacts,
+      `${String(shots).padStart(2, "0")}-${name}.png`,
+    ),
+  });
 }
 
 /** Run a named step, record what it returns, and screenshot the result (also on failure). */
@@ -55,7 +60,10 @@ async function step(name, action) {
   }
 }
 
-const activeEditor = () => page.locator(".editor-group-container.active .editor-instance .monaco-editor").first();
+const activeEditor = () =>
+  page
+    .locator(".editor-group-container.active .editor-instance .monaco-editor")
+    .first();
 
 /** Type into Quick Open / the command palette and accept the row that shows `rowText`. */
 async function quickPick(shortcut, text, rowText) {
@@ -63,7 +71,10 @@ async function quickPick(shortcut, text, rowText) {
   const input = page.locator(".quick-input-widget .quick-input-box input");
   await input.waitFor();
   await input.fill(text);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: rowText }).first().waitFor();
+  await page
+    .locator(".quick-input-list .monaco-list-row", { hasText: rowText })
+    .first()
+    .waitFor();
   await page.keyboard.press("Enter");
   await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
 }
@@ -71,7 +82,9 @@ async function quickPick(shortcut, text, rowText) {
 async function openFile(relativePath) {
   const name = basename(relativePath);
   await quickPick("Control+P", relativePath, name);
-  await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor();
+  await page
+    .locator(".tabs-container .tab.active", { hasText: name })
+    .waitFor();
   await activeEditor().locator(".view-lines").waitFor();
 }
 
@@ -87,7 +100,10 @@ async function problemRows(mustContain) {
   }
   await panel.waitFor();
   if (mustContain) {
-    await panel.locator(".monaco-list-row", { hasText: mustContain }).first().waitFor();
+    await panel
+      .locator(".monaco-list-row", { hasText: mustContain })
+      .first()
+      .waitFor();
   }
   return panel.locator(".monaco-list-row").allInnerTexts();
 }
@@ -119,13 +135,20 @@ async function main() {
   await step("workbench", async () => {
     await page.goto(config.url);
     await page.locator(".monaco-workbench .part.statusbar").waitFor();
-    await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor();
+    await page
+      .locator(".explorer-folders-view, .explorer-viewlet")
+      .first()
+      .waitFor();
   });
 
-  await step("sql-findings", () => findingsIn(config.sql.file, config.sql.codes));
+  await step("sql-findings", () =>
+    findingsIn(config.sql.file, config.sql.codes),
+  );
 
   await step("status-bar", async () => {
-    const item = page.locator(".statusbar-item", { hasText: /dbsense \d+/ }).first();
+    const item = page
+      .locator(".statusbar-item", { hasText: /dbsense \d+/ })
+      .first();
     await item.waitFor();
     return (await item.innerText()).trim();
   });
@@ -133,7 +156,9 @@ async function main() {
   await step("hover", async () => {
     const { x, y } = await squiggleCenter();
     await page.mouse.move(x, y - 3);
-    const hover = page.locator(".monaco-hover:visible", { hasText: config.sql.hoverText }).first();
+    const hover = page
+      .locator(".monaco-hover:visible", { hasText: config.sql.hoverText })
+      .first();
     await hover.waitFor();
     return (await hover.innerText()).trim();
   });
@@ -143,12 +168,22 @@ async function main() {
     const { x, y } = await squiggleCenter();
     await page.mouse.click(x, y - 3);
     await runCommand("dbsense: Show Rule Documentation");
-    await page.locator(".tabs-container .tab.active", { hasText: `${config.sql.codes[0]}.md` }).waitFor();
-    const text = activeEditor().locator(".view-lines", { hasText: config.sql.hoverText });
+    await page
+      .locator(".tabs-container .tab.active", {
+        hasText: `${config.sql.codes[0]}.md`,
+      })
+      .waitFor();
+    const text = activeEditor().locator(".view-lines", {
+      hasText: config.sql.hoverText,
+    });
     await text.waitFor();
     const shown = (await text.innerText()).replace(/\s+/g, " ");
     await page.keyboard.press("Control+W");
-    await page.locator(".tabs-container .tab.active", { hasText: basename(config.sql.file) }).waitFor();
+    await page
+      .locator(".tabs-container .tab.active", {
+        hasText: basename(config.sql.file),
+      })
+      .waitFor();
     return shown;
   });
 
@@ -160,42 +195,75 @@ async function main() {
     const rows = page.locator(".action-widget .monaco-list-row.action");
     await rows.filter({ hasText: config.sql.fixTitle }).first().waitFor();
     // Move the keyboard focus to the fix, as a user would with the arrow keys, then apply it.
-    const focused = page.locator(".action-widget .monaco-list-row.action.focused");
+    const focused = page.locator(
+      ".action-widget .monaco-list-row.action.focused",
+    );
     for (let moves = await rows.count(); moves > 0; moves--) {
-      if (((await focused.count()) > 0 && (await focused.first().innerText()).includes(config.sql.fixTitle))) {
+      if (
+        (await focused.count()) > 0 &&
+        (await focused.first().innerText()).includes(config.sql.fixTitle)
+      ) {
         break;
       }
       await page.keyboard.press("ArrowDown");
     }
     await focused.filter({ hasText: config.sql.fixTitle }).waitFor();
     await page.keyboard.press("Enter");
-    await activeEditor().locator(".view-lines", { hasText: config.sql.fixedText }).waitFor();
-    const row = page.locator(".markers-panel .monaco-list-row", { hasText: config.sql.codes[0] });
+    await activeEditor()
+      .locator(".view-lines", { hasText: config.sql.fixedText })
+      .waitFor();
+    const row = page.locator(".markers-panel .monaco-list-row", {
+      hasText: config.sql.codes[0],
+    });
     await row.first().waitFor({ state: "detached" });
-    await activeEditor().locator(SQUIGGLE).first().waitFor({ state: "detached" });
+    await activeEditor()
+      .locator(SQUIGGLE)
+      .first()
+      .waitFor({ state: "detached" });
     await page.keyboard.press("Control+S");
-    await page.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
-    return (await activeEditor().locator(".view-lines").innerText()).replace(/\u00a0/g, " ");
+    await page
+      .locator(".tabs-container .tab.active.dirty")
+      .waitFor({ state: "detached" });
+    return (await activeEditor().locator(".view-lines").innerText()).replace(
+      /\u00a0/g,
+      " ",
+    );
   });
 
   if (config.python) {
-    await step("python-findings", () => findingsIn(config.python.file, config.python.codes));
+    await step("python-findings", () =>
+      findingsIn(config.python.file, config.python.codes),
+    );
   }
 
   await step("output-channel", async () => {
     await runCommand("dbsense: Show Output");
     // The setup lines come first: show the top of the log.
-    await page.locator(".part.panel .monaco-editor .view-lines").first().click();
+    await page
+      .locator(".part.panel .monaco-editor .view-lines")
+      .first()
+      .click();
     await page.keyboard.press("Control+Home");
-    const text = page.locator(".part.panel .monaco-editor .view-lines", { hasText: config.outputText }).first();
+    const text = page
+      .locator(".part.panel .monaco-editor .view-lines", {
+        hasText: config.outputText,
+      })
+      .first();
     await text.waitFor();
     return (await text.innerText()).replace(/\s+/g, " ");
   });
 
   await step("bad-interpreter", async () => {
     mkdirSync(dirname(config.workspaceSettingsFile), { recursive: true });
-    writeFileSync(config.workspaceSettingsFile, JSON.stringify({ "dbsense.interpreter": [config.badInterpreter] }));
-    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: config.badInterpreterText }).first();
+    writeFileSync(
+      config.workspaceSettingsFile,
+      JSON.stringify({ "dbsense.interpreter": [config.badInterpreter] }),
+    );
+    const toast = page
+      .locator(".notifications-toasts .notification-toast", {
+        hasText: config.badInterpreterText,
+      })
+      .first();
     await toast.waitFor();
     return (await toast.innerText()).trim();
   });
@@ -205,7 +273,9 @@ async function main() {
     await activeEditor().locator(".view-lines").click();
     await page.keyboard.press("Control+End");
     await page.keyboard.type(config.typedText);
-    await activeEditor().locator(".view-lines", { hasText: config.typedText }).waitFor();
+    await activeEditor()
+      .locator(".view-lines", { hasText: config.typedText })
+      .waitFor();
   });
 }
 

@@ -4,7 +4,11 @@
  * be edited.
  */
 import * as vscode from "vscode";
-import { ExecuteCommandRequest, HoverRequest, type LanguageClient } from "vscode-languageclient/node";
+import {
+  ExecuteCommandRequest,
+  HoverRequest,
+  type LanguageClient,
+} from "vscode-languageclient/node";
 import { DIAGNOSTIC_SOURCE } from "./statusBar";
 
 export const SCHEME = "dbsense";
@@ -26,7 +30,10 @@ export class ReadOnlyDocuments implements vscode.TextDocumentContentProvider, vs
     this.changeEmitter.fire(uri);
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(document, "markdown");
-    await vscode.window.showTextDocument(document, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    await vscode.window.showTextDocument(document, {
+      preview: true,
+      viewColumn: vscode.ViewColumn.Beside,
+    });
   }
 
   dispose(): void {
@@ -80,7 +87,9 @@ export async function showSchemaCatalog(
     }
     await documents.show("Schema Catalog.md", text);
   } catch (error) {
-    void vscode.window.showErrorMessage(`The dbsense server could not build the schema catalog: ${String(error)}`);
+    void vscode.window.showErrorMessage(
+      `The dbsense server could not build the schema catalog: ${String(error)}`,
+    );
   }
 }
 
@@ -95,15 +104,22 @@ function ruleHref(diagnostic: vscode.Diagnostic): string | undefined {
 }
 
 /** dbsense findings to choose from: those at the cursor first, then the rest of the document. */
-function candidates(code: string | undefined): { uri: vscode.Uri; diagnostic: vscode.Diagnostic }[] {
+function candidates(
+  code: string | undefined,
+): { uri: vscode.Uri; diagnostic: vscode.Diagnostic }[] {
   const editor = vscode.window.activeTextEditor;
   const all = code
-    ? vscode.languages.getDiagnostics().flatMap(([uri, list]) => list.map((diagnostic) => ({ uri, diagnostic })))
+    ? vscode.languages
+        .getDiagnostics()
+        .flatMap(([uri, list]) => list.map((diagnostic) => ({ uri, diagnostic })))
     : editor
-      ? vscode.languages.getDiagnostics(editor.document.uri).map((diagnostic) => ({ uri: editor.document.uri, diagnostic }))
+      ? vscode.languages
+          .getDiagnostics(editor.document.uri)
+          .map((diagnostic) => ({ uri: editor.document.uri, diagnostic }))
       : [];
   const ours = all.filter(
-    (c) => c.diagnostic.source === DIAGNOSTIC_SOURCE && (!code || diagnosticCode(c.diagnostic) === code),
+    (c) =>
+      c.diagnostic.source === DIAGNOSTIC_SOURCE && (!code || diagnosticCode(c.diagnostic) === code),
   );
   const cursor = editor?.selection.active;
   const atCursor = cursor ? ours.filter((c) => c.diagnostic.range.contains(cursor)) : [];

@@ -56,7 +56,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   context.subscriptions.push(
     await onActiveInterpreterChanged(() => {
-      if (vscode.workspace.getConfiguration("dbsense").get<string[]>("interpreter", []).length === 0) {
+      if (
+        vscode.workspace.getConfiguration("dbsense").get<string[]>("interpreter", []).length === 0
+      ) {
         scheduleRestart("the Python extension's environment changed");
       }
     }),

@@ -89,7 +89,10 @@ export function probeInterpreter(
         if (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === "ENOENT" || code === "EACCES") {
-            resolve({ kind: "not-found", detail: `${executable}: ${code === "ENOENT" ? "no such file" : "not executable"}` });
+            resolve({
+              kind: "not-found",
+              detail: `${executable}: ${code === "ENOENT" ? "no such file" : "not executable"}`,
+            });
           } else {
             const output = `${stderr}`.trim() || error.message;
             resolve({ kind: "failed", detail: output.split("\n").slice(-3).join("\n") });
@@ -99,7 +102,10 @@ export function probeInterpreter(
         const lines = `${stdout}`.split(/\r?\n/);
         const version = parseVersion(lines[0] ?? "");
         if (!version) {
-          resolve({ kind: "failed", detail: `unexpected output: ${JSON.stringify(`${stdout}`.slice(0, 200))}` });
+          resolve({
+            kind: "failed",
+            detail: `unexpected output: ${JSON.stringify(`${stdout}`.slice(0, 200))}`,
+          });
           return;
         }
         resolve({

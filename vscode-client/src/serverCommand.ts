@@ -61,9 +61,14 @@ export function explainStartFailure(server: ServerCommand): Promise<string | und
       server.args,
       { ...server.options, timeout: EXPLAIN_TIMEOUT_MS },
       (error, _stdout, stderr) => {
-        const lines = `${stderr}`.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+        const lines = `${stderr}`
+          .split(/\r?\n/)
+          .map((line) => line.trim())
+          .filter(Boolean);
         const code = (error as NodeJS.ErrnoException | null)?.code;
-        resolve(lines.at(-1) ?? (typeof code === "string" ? `${server.command}: ${code}` : undefined));
+        resolve(
+          lines.at(-1) ?? (typeof code === "string" ? `${server.command}: ${code}` : undefined),
+        );
       },
     );
     child.stdin?.end();

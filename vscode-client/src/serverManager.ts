@@ -45,7 +45,8 @@ const CRASH_WINDOW_MS = 3 * 60_000;
 
 function folderFor(resource: vscode.Uri | undefined): vscode.WorkspaceFolder | undefined {
   return (
-    (resource && vscode.workspace.getWorkspaceFolder(resource)) ?? vscode.workspace.workspaceFolders?.[0]
+    (resource && vscode.workspace.getWorkspaceFolder(resource)) ??
+    vscode.workspace.workspaceFolders?.[0]
   );
 }
 
@@ -139,7 +140,9 @@ export class ServerManager implements vscode.Disposable {
       await this.doStop();
       this.setState("error");
       const cause = this.serverCommand && (await explainStartFailure(this.serverCommand));
-      this.notify(`The dbsense server failed to start${cause ? `: ${cause}` : ""}. The output shows the details.`);
+      this.notify(
+        `The dbsense server failed to start${cause ? `: ${cause}` : ""}. The output shows the details.`,
+      );
     }
   }
 
@@ -151,10 +154,14 @@ export class ServerManager implements vscode.Disposable {
       this.log.warn(`Setting ignored: ${problem}`);
     }
     if (problems.length > 0) {
-      this.notifyOnce(`Some dbsense settings are invalid and were ignored: ${problems.join("; ")}`, "warning");
+      this.notifyOnce(
+        `Some dbsense settings are invalid and were ignored: ${problems.join("; ")}`,
+        "warning",
+      );
     }
 
-    const fromPython = settings.interpreter.length > 0 ? undefined : await activeInterpreter(resource, this.log);
+    const fromPython =
+      settings.interpreter.length > 0 ? undefined : await activeInterpreter(resource, this.log);
     const choice = chooseInterpreter(settings.interpreter, fromPython);
     if (choice.source === "fallback") {
       this.log.info(
@@ -163,14 +170,19 @@ export class ServerManager implements vscode.Disposable {
     }
     this.log.info(`Interpreter (${choice.source}): ${choice.command.join(" ")}`);
 
-    const probe = await probeInterpreter(choice.command, { cwd: this.extensionPath, env: process.env });
+    const probe = await probeInterpreter(choice.command, {
+      cwd: this.extensionPath,
+      env: process.env,
+    });
     const problem = interpreterProblem(choice, probe, settings.importStrategy);
     if (problem || probe.kind !== "ok") {
       this.log.error(problem ?? "The interpreter could not be checked.");
       this.notify(problem ?? "The Python interpreter could not be checked.", true);
       return undefined;
     }
-    this.log.info(`Python ${formatVersion(probe.version)} at ${probe.executable}; import strategy ${settings.importStrategy}.`);
+    this.log.info(
+      `Python ${formatVersion(probe.version)} at ${probe.executable}; import strategy ${settings.importStrategy}.`,
+    );
 
     const server = buildServerCommand({
       interpreter: choice.command,
@@ -204,7 +216,8 @@ export class ServerManager implements vscode.Disposable {
             return params.items.map((item, index) =>
               item.section === "dbsense"
                 ? toServerSettings(
-                    readSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined).settings,
+                    readSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
+                      .settings,
                   )
                 : raw[index],
             );
@@ -243,7 +256,11 @@ export class ServerManager implements vscode.Disposable {
   }
 
   /** Show a notification with buttons to the output and (for setup problems) the settings. */
-  private notify(message: string, offerSettings = false, level: "error" | "warning" = "error"): void {
+  private notify(
+    message: string,
+    offerSettings = false,
+    level: "error" | "warning" = "error",
+  ): void {
     const actions = offerSettings ? ["Open Settings", "Show Output"] : ["Show Output"];
     const show =
       level === "error" ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
@@ -251,7 +268,10 @@ export class ServerManager implements vscode.Disposable {
       if (choice === "Show Output") {
         this.log.show(true);
       } else if (choice === "Open Settings") {
-        void vscode.commands.executeCommand("workbench.action.openSettings", "@ext:dbsense.dbsense");
+        void vscode.commands.executeCommand(
+          "workbench.action.openSettings",
+          "@ext:dbsense.dbsense",
+        );
       }
     });
   }

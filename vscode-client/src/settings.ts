@@ -78,15 +78,18 @@ const MAX_POSTGRES = 99;
 
 /** Expand `${workspaceFolder}`, `${userHome}`, `${env:NAME}` and a leading `~`. */
 export function substituteVariables(value: string, ctx: SubstitutionContext): string {
-  let out = value.replace(/\$\{(workspaceFolder|userHome|env:([A-Za-z_][A-Za-z0-9_]*))\}/g, (match, name: string, envName?: string) => {
-    if (envName !== undefined) {
-      return ctx.env[envName] ?? "";
-    }
-    if (name === "userHome") {
-      return ctx.userHome;
-    }
-    return ctx.workspaceFolder ?? match;
-  });
+  let out = value.replace(
+    /\$\{(workspaceFolder|userHome|env:([A-Za-z_][A-Za-z0-9_]*))\}/g,
+    (match, name: string, envName?: string) => {
+      if (envName !== undefined) {
+        return ctx.env[envName] ?? "";
+      }
+      if (name === "userHome") {
+        return ctx.userHome;
+      }
+      return ctx.workspaceFolder ?? match;
+    },
+  );
   if (out === "~" || out.startsWith("~/")) {
     out = ctx.userHome + out.slice(1);
   }
@@ -130,7 +133,9 @@ function ruleSeverities(value: unknown, problems: string[]): Record<string, Rule
     return {};
   }
   if (typeof value !== "object" || Array.isArray(value)) {
-    problems.push("dbsense.rules: expected an object mapping rule selectors to severities; ignoring it");
+    problems.push(
+      "dbsense.rules: expected an object mapping rule selectors to severities; ignoring it",
+    );
     return {};
   }
   const rules: Record<string, RuleSeverity> = {};
@@ -150,7 +155,12 @@ function postgresVersion(value: unknown, problems: string[]): number | null {
   if (value === undefined || value === null) {
     return null;
   }
-  if (typeof value === "number" && Number.isInteger(value) && value >= MIN_POSTGRES && value <= MAX_POSTGRES) {
+  if (
+    typeof value === "number" &&
+    Number.isInteger(value) &&
+    value >= MIN_POSTGRES &&
+    value <= MAX_POSTGRES
+  ) {
     return value;
   }
   problems.push(
@@ -185,7 +195,13 @@ export function resolveSettings(config: ConfigReader, ctx: SubstitutionContext):
       DEFAULT_SETTINGS.importStrategy,
       problems,
     ),
-    lintRun: oneOf("dbsense.lint.run", config.get<unknown>("lint.run"), LINT_RUNS, DEFAULT_SETTINGS.lintRun, problems),
+    lintRun: oneOf(
+      "dbsense.lint.run",
+      config.get<unknown>("lint.run"),
+      LINT_RUNS,
+      DEFAULT_SETTINGS.lintRun,
+      problems,
+    ),
     select: stringList("dbsense.select", config.get<unknown>("select"), problems),
     ignore: stringList("dbsense.ignore", config.get<unknown>("ignore"), problems),
     rules: ruleSeverities(config.get<unknown>("rules"), problems),

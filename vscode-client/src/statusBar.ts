@@ -28,7 +28,11 @@ export function countFindings(): number {
 }
 
 export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem("dbsense.status", vscode.StatusBarAlignment.Left, 10);
+  private readonly item = vscode.window.createStatusBarItem(
+    "dbsense.status",
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
   private readonly subscriptions: vscode.Disposable[] = [];
   private state: ServerState = "stopped";
 

@@ -17,7 +17,10 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 /** An executable that answers the probe like a Python of `version` would. */
 function fakePython(name: string, version: string, hasDbsense = false): string {
   const file = path.join(scratch, name);
-  writeFileSync(file, `#!/bin/sh\necho ${version}\necho ${file}\necho ${hasDbsense ? "True" : "False"}\n`);
+  writeFileSync(
+    file,
+    `#!/bin/sh\necho ${version}\necho ${file}\necho ${hasDbsense ? "True" : "False"}\n`,
+  );
   chmodSync(file, 0o755);
   return file;
 }
@@ -31,11 +34,17 @@ describe("chooseInterpreter", () => {
   });
 
   it("uses the Python extension's environment when the setting is empty", () => {
-    assert.deepEqual(chooseInterpreter([], ["/env/bin/python"]), { command: ["/env/bin/python"], source: "python-extension" });
+    assert.deepEqual(chooseInterpreter([], ["/env/bin/python"]), {
+      command: ["/env/bin/python"],
+      source: "python-extension",
+    });
   });
 
   it("falls back to python3 without either", () => {
-    assert.deepEqual(chooseInterpreter([], undefined), { command: ["python3"], source: "fallback" });
+    assert.deepEqual(chooseInterpreter([], undefined), {
+      command: ["python3"],
+      source: "fallback",
+    });
     assert.deepEqual(chooseInterpreter([], []), { command: ["python3"], source: "fallback" });
   });
 });
@@ -56,7 +65,10 @@ describe("probeInterpreter", () => {
     const probe = await probeInterpreter(choice.command, { cwd: scratch });
     assert.equal(probe.kind, "not-found");
     const problem = interpreterProblem(choice, probe, "useBundled");
-    assert.match(problem ?? "", /could not run the Python interpreter .*no-such-python.* from `dbsense.interpreter`/);
+    assert.match(
+      problem ?? "",
+      /could not run the Python interpreter .*no-such-python.* from `dbsense.interpreter`/,
+    );
     assert.match(problem ?? "", /Set `dbsense.interpreter` to a Python 3.10 or newer/);
   });
 
@@ -71,7 +83,10 @@ describe("probeInterpreter", () => {
     const choice = chooseInterpreter([fakePython("python3.8", "3.8.18")], undefined);
     const probe = await probeInterpreter(choice.command, { cwd: scratch });
     assert.equal(probe.kind, "ok");
-    assert.match(interpreterProblem(choice, probe, "useBundled") ?? "", /needs Python 3.10 or newer, but .* is Python 3\.8\.18/);
+    assert.match(
+      interpreterProblem(choice, probe, "useBundled") ?? "",
+      /needs Python 3.10 or newer, but .* is Python 3\.8\.18/,
+    );
   });
 
   it("reports an interpreter that fails", async () => {
@@ -81,15 +96,24 @@ describe("probeInterpreter", () => {
     const choice = chooseInterpreter([file], undefined);
     const probe = await probeInterpreter(choice.command, { cwd: scratch });
     assert.equal(probe.kind, "failed");
-    assert.match(interpreterProblem(choice, probe, "useBundled") ?? "", /Fatal Python error: init_fs_encoding/);
+    assert.match(
+      interpreterProblem(choice, probe, "useBundled") ?? "",
+      /Fatal Python error: init_fs_encoding/,
+    );
   });
 
   it("requires dbsense in the environment only for fromEnvironment", async () => {
     const choice = chooseInterpreter([fakePython("python3.12", "3.12.1")], undefined);
     const probe = await probeInterpreter(choice.command, { cwd: scratch });
     assert.equal(interpreterProblem(choice, probe, "useBundled"), undefined);
-    assert.match(interpreterProblem(choice, probe, "fromEnvironment") ?? "", /dbsense is not installed for/);
-    const withDbsense = chooseInterpreter([fakePython("python-with-dbsense", "3.12.1", true)], undefined);
+    assert.match(
+      interpreterProblem(choice, probe, "fromEnvironment") ?? "",
+      /dbsense is not installed for/,
+    );
+    const withDbsense = chooseInterpreter(
+      [fakePython("python-with-dbsense", "3.12.1", true)],
+      undefined,
+    );
     const probe2 = await probeInterpreter(withDbsense.command, { cwd: scratch });
     assert.equal(interpreterProblem(withDbsense, probe2, "fromEnvironment"), undefined);
   });
@@ -99,7 +123,10 @@ describe("probeInterpreter", () => {
     const probe = await probeInterpreter(choice.command, { cwd: scratch, env: process.env });
     assert.equal(probe.kind, "ok", JSON.stringify(probe));
     if (probe.kind === "ok") {
-      assert.ok(versionAtLeast(probe.version, [3, 10, 0]), `python3 on PATH is ${probe.version.join(".")}`);
+      assert.ok(
+        versionAtLeast(probe.version, [3, 10, 0]),
+        `python3 on PATH is ${probe.version.join(".")}`,
+      );
       assert.ok(path.isAbsolute(probe.executable));
     }
   });
@@ -108,6 +135,9 @@ describe("probeInterpreter", () => {
     const choice = chooseInterpreter([], undefined);
     const probe = await probeInterpreter(choice.command, { cwd: scratch, env: { PATH: scratch } });
     assert.equal(probe.kind, "not-found");
-    assert.match(interpreterProblem(choice, probe, "useBundled") ?? "", /could not find `python3` on PATH/);
+    assert.match(
+      interpreterProblem(choice, probe, "useBundled") ?? "",
+      /could not find `python3` on PATH/,
+    );
   });
 });

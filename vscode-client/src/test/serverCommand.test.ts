@@ -13,7 +13,10 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 function fakeDbsense(root: string, label: string): void {
   mkdirSync(path.join(root, "dbsense"), { recursive: true });
   writeFileSync(path.join(root, "dbsense", "__init__.py"), "");
-  writeFileSync(path.join(root, "dbsense", "__main__.py"), `import sys\nprint(${JSON.stringify(label)}, *sys.argv[1:])\n`);
+  writeFileSync(
+    path.join(root, "dbsense", "__main__.py"),
+    `import sys\nprint(${JSON.stringify(label)}, *sys.argv[1:])\n`,
+  );
 }
 
 describe("buildServerCommand", () => {
@@ -34,7 +37,10 @@ describe("buildServerCommand", () => {
     assert.deepEqual(server.args, ["-P", "-m", "dbsense", "serve", "--stdio"]);
     assert.equal(server.options.cwd, extension);
     assert.equal(server.options.env.PYTHONPATH, path.join(extension, "bundled", "libs"));
-    const output = execFileSync(server.command, server.args, { ...server.options, encoding: "utf8" });
+    const output = execFileSync(server.command, server.args, {
+      ...server.options,
+      encoding: "utf8",
+    });
     assert.equal(output.trim(), "bundled serve --stdio");
   });
 
@@ -52,13 +58,22 @@ describe("buildServerCommand", () => {
     });
     assert.deepEqual(server.args, ["-X", "utf8", "-m", "dbsense", "serve", "--stdio"]);
     assert.equal(server.options.env.PYTHONPATH, site);
-    const output = execFileSync(server.command, server.args, { ...server.options, encoding: "utf8" });
+    const output = execFileSync(server.command, server.args, {
+      ...server.options,
+      encoding: "utf8",
+    });
     assert.equal(output.trim(), "environment serve --stdio");
   });
 
   it("rejects an empty interpreter", () => {
     assert.throws(() =>
-      buildServerCommand({ interpreter: [], version: [3, 11, 0], importStrategy: "useBundled", extensionPath: scratch, baseEnv: {} }),
+      buildServerCommand({
+        interpreter: [],
+        version: [3, 11, 0],
+        importStrategy: "useBundled",
+        extensionPath: scratch,
+        baseEnv: {},
+      }),
     );
   });
 });
@@ -79,7 +94,10 @@ describe("explainStartFailure", () => {
     });
 
   it("returns the last line of the error output", async () => {
-    assert.equal(await explainStartFailure(server()), "ModuleNotFoundError: No module named 'pygls_is_not_here'");
+    assert.equal(
+      await explainStartFailure(server()),
+      "ModuleNotFoundError: No module named 'pygls_is_not_here'",
+    );
   });
 
   it("names a missing interpreter", async () => {

@@ -17,7 +17,10 @@ const ctx = { workspaceFolder: "/ws", userHome: "/home/u", env: { VENV: "/opt/ve
 
 describe("substituteVariables", () => {
   it("expands workspace, home and environment variables", () => {
-    assert.equal(substituteVariables("${workspaceFolder}/.venv/bin/python", ctx), "/ws/.venv/bin/python");
+    assert.equal(
+      substituteVariables("${workspaceFolder}/.venv/bin/python", ctx),
+      "/ws/.venv/bin/python",
+    );
     assert.equal(substituteVariables("${userHome}/py", ctx), "/home/u/py");
     assert.equal(substituteVariables("${env:VENV}/bin/python", ctx), "/opt/venv/bin/python");
     assert.equal(substituteVariables("~/bin/python3", ctx), "/home/u/bin/python3");
@@ -29,7 +32,10 @@ describe("substituteVariables", () => {
   });
 
   it("keeps ${workspaceFolder} when there is no folder", () => {
-    assert.equal(substituteVariables("${workspaceFolder}/p", { ...ctx, workspaceFolder: undefined }), "${workspaceFolder}/p");
+    assert.equal(
+      substituteVariables("${workspaceFolder}/p", { ...ctx, workspaceFolder: undefined }),
+      "${workspaceFolder}/p",
+    );
   });
 });
 
@@ -90,7 +96,10 @@ describe("resolveSettings", () => {
     );
     assert.deepEqual(settings, { ...DEFAULT_SETTINGS, rules: { PG1: "info" } });
     assert.equal(problems.length, 7);
-    assert.match(problems.join("\n"), /dbsense\.importStrategy: expected one of useBundled, fromEnvironment/);
+    assert.match(
+      problems.join("\n"),
+      /dbsense\.importStrategy: expected one of useBundled, fromEnvironment/,
+    );
     assert.match(problems.join("\n"), /dbsense\.rules\.PG302/);
     assert.match(problems.join("\n"), /dbsense\.postgres\.version/);
   });
@@ -104,7 +113,10 @@ describe("resolveSettings", () => {
 
 describe("toServerSettings", () => {
   it("nests settings the way the dbsense configuration section is shaped", () => {
-    const { settings } = resolveSettings(reader({ "lint.run": "onSave", "postgres.version": 16, select: ["PG3"] }), ctx);
+    const { settings } = resolveSettings(
+      reader({ "lint.run": "onSave", "postgres.version": 16, select: ["PG3"] }),
+      ctx,
+    );
     assert.deepEqual(toServerSettings(settings), {
       lint: { run: "onSave" },
       select: ["PG3"],
