@@ -55,7 +55,7 @@ def summary(result: CheckResult) -> str:
         if safe:
             parts.append(f"{safe:,} fixable with `--fix`.")
         if unsafe:
-            parts.append(f"{unsafe:,} more with `--unsafe-fixes`.")
+            parts.append(f"{unsafe:,} fixable with `--fix --unsafe-fixes`.")
     coverage = (
         f"Checked {result.documents:,} file{'' if result.documents == 1 else 's'}; "
         f"analysed {result.analysed_statements:,} of {result.statements:,} statements."

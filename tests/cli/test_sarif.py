@@ -44,7 +44,7 @@ def test_rules_and_results_content(tmp_path, cli):
     timestamp = results["PG302"]
     location = timestamp["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "m.sql"
-    assert location["region"] == {"startLine": 3, "startColumn": 61, "endLine": 3, "endColumn": 70}
+    assert location["region"] == {"startLine": 3, "startColumn": 59, "endLine": 3, "endColumn": 68}
     assert "orders.placed_at" in timestamp["message"]["text"]
     replacement = timestamp["fixes"][0]["artifactChanges"][0]["replacements"][0]
     assert replacement["insertedContent"]["text"] == "timestamptz"

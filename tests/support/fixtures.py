@@ -103,7 +103,8 @@ def actual_markers(workspace: Workspace, result: CheckResult) -> set[tuple[str, 
 
 def render_snapshot(workspace: Workspace, result: CheckResult, fixed: dict[str, str]) -> str:
     texts = {path: source.text for path, source in workspace.documents.items()}
-    parts = ["## Findings", "", render("text", result, texts).rstrip(), ""]
+    findings = render("text", result, texts).splitlines()[: len(result.violations)]
+    parts = ["## Findings", "", *findings, ""]
     for violation in result.violations:
         if violation.fix is not None:
             parts.append(
