@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
 import tempfile
 from pathlib import Path
 
 from dbsense import __version__
+from dbsense.analyzers import ir
 from dbsense.analyzers.ir import UnitFacts
 from dbsense.workspace import FactCache
 
@@ -16,9 +18,9 @@ CACHE_DIR = ".dbsense_cache"
 
 
 class DiskFactCache(FactCache):
-    def __init__(self, root: Path) -> None:
-        super().__init__()
-        self.directory = root / CACHE_DIR / __version__
+    def __init__(self, root: Path, workers: int | None = None) -> None:
+        super().__init__(workers)
+        self.directory = root / CACHE_DIR / f"{__version__}-{ir_fingerprint()}"
 
     def load(self, key: str) -> UnitFacts | None:
         try:
@@ -42,6 +44,16 @@ class DiskFactCache(FactCache):
         except (OSError, pickle.PicklingError, RecursionError):
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(temporary)
+
+
+def ir_fingerprint() -> str:
+    """Changes whenever a fact type gains or loses a field, so stale pickles are never read."""
+    digest = hashlib.blake2b(digest_size=6)
+    for name, value in sorted(vars(ir).items()):
+        fields = getattr(value, "__dataclass_fields__", None)
+        if fields:
+            digest.update(f"{name}:{','.join(fields)};".encode())
+    return digest.hexdigest()
 
 
 def _ignore_in_git(directory: Path) -> None:

@@ -8,7 +8,11 @@ workspace rules on the catalog, then suppressions and per-file ignores are appli
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from dbsense.suppress import apply_suppressions, config_violations
 
 ANALYSED_SUFFIXES = (".sql", ".py")
 MAX_DOCUMENT_BYTES = 5_000_000
+PARALLEL_MIN_DOCUMENTS = 64  # fewer cache misses than this are parsed in-process (startup cost)
 
 
 @dataclass(slots=True)
@@ -44,10 +49,16 @@ class CheckResult:
 
 
 class FactCache:
-    """Facts per document, keyed by dbsense version, path and content hash (in memory)."""
+    """Facts per document, keyed by dbsense version, path and content hash (in memory).
 
-    def __init__(self) -> None:
+    ``workers`` caps the processes :meth:`get_many` parses cache misses with (``None``: one
+    per available CPU); ``last_workers`` tells how many the last call used.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
         self._entries: dict[str, UnitFacts] = {}
+        self.workers = workers
+        self.last_workers = 1
 
     @staticmethod
     def key(source: SourceFile) -> str:
@@ -65,6 +76,31 @@ class FactCache:
             self.store(key, facts)
             self._entries[key] = facts
         return facts
+
+    def get_many(self, sources: Sequence[SourceFile]) -> dict[str, UnitFacts]:
+        """Facts of every source by path; many cache misses are parsed in a process pool."""
+        found: dict[str, UnitFacts] = {}
+        missing: list[tuple[str, SourceFile]] = []
+        for source in sources:
+            key = self.key(source)
+            facts = self._entries.get(key)
+            if facts is None:
+                facts = self.load(key)
+            if facts is None:
+                missing.append((key, source))
+                continue
+            self._entries[key] = facts
+            found[source.path] = facts
+        workers = parallel_workers(len(missing), self.workers)
+        computed = compute_facts([source for _, source in missing], workers)
+        self.last_workers = workers if computed is not None else 1
+        if computed is None:
+            computed = [document_facts(source) for _, source in missing]
+        for (key, source), facts in zip(missing, computed, strict=True):
+            self.store(key, facts)
+            self._entries[key] = facts
+            found[source.path] = facts
+        return {source.path: found[source.path] for source in sources}
 
     def load(self, key: str) -> UnitFacts | None:
         return None
@@ -127,7 +163,7 @@ class Workspace:
     def check(self) -> CheckResult:
         """Analyse every document and return the violations after suppressions."""
         sources = sorted(self.documents.values(), key=lambda source: source.path)
-        units = {source.path: self.cache.get(source) for source in sources}
+        units = self.cache.get_many(sources)
         self.cache.retain(sources)
         rules = enabled_rules(self.settings)
         runner = Runner(rules, severity_overrides(self.settings))
@@ -150,6 +186,40 @@ class Workspace:
             analysed_statements=sum(unit.analysed_statements for unit in units.values()),
             skipped=[f"{path}: {reason}" for path, reason in sorted(self.skipped.items())],
         )
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def parallel_workers(misses: int, cap: int | None = None) -> int:
+    """How many processes should parse ``misses`` documents: 1 unless there are many."""
+    if misses <= PARALLEL_MIN_DOCUMENTS:
+        return 1
+    return max(1, min(cap or available_cpus(), misses // (PARALLEL_MIN_DOCUMENTS // 2)))
+
+
+def compute_facts(sources: Sequence[SourceFile], workers: int) -> list[UnitFacts] | None:
+    """Facts of ``sources`` (in order) from ``workers`` processes, or ``None`` when a pool is
+    not worth it or cannot run here (the caller then parses in-process: same results).
+
+    A single-threaded process forks its workers (cheap: modules are already imported); a
+    threaded one, such as the language server, uses a fork server so no lock is inherited."""
+    if workers <= 1:
+        return None
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    if method not in multiprocessing.get_all_start_methods():
+        return None
+    chunk = max(1, len(sources) // (workers * 8))
+    try:
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(document_facts, sources, chunksize=chunk))
+    except Exception:  # a broken pool, an unpicklable result, no semaphores: parse in-process
+        return None
 
 
 def unreadable_reason(data: bytes) -> str | None:
