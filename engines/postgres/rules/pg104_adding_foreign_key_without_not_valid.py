@@ -72,6 +72,13 @@ class AddingForeignKeyWithoutNotValid(Rule):
     `postgres.assume-in-transaction` says each file runs in one transaction (most migration
     tools do that), so a `VALIDATE` in the same file counts as the same transaction.
 
+    ## Known differences
+    Compared with Squawk (the parity test runs both on the fixtures):
+    - Squawk also flags tables created earlier in the same file; they are empty and
+      invisible to other sessions, so nothing can block on them.
+    - dbsense also flags a `VALIDATE CONSTRAINT` in the same transaction as its `NOT VALID`
+      constraint; Squawk does not follow transactions.
+
     ## References
     - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
     - https://www.postgresql.org/docs/current/explicit-locking.html

@@ -61,6 +61,13 @@ class AddingNotNullColumn(Rule):
     ## Options
     `postgres.version` picks the behaviour: before 11 every default rewrites the table.
 
+    ## Known differences
+    Compared with Squawk (the parity test runs both on the fixtures):
+    - Squawk also flags tables created earlier in the same file; they are empty and
+      invisible to other sessions, so nothing can block on them.
+    - Before PostgreSQL 11 dbsense reports any non-volatile default here; Squawk reports
+      those under `adding-field-with-default`.
+
     ## References
     - https://www.postgresql.org/docs/current/ddl-alter.html#DDL-ALTER-ADDING-A-COLUMN
     - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES

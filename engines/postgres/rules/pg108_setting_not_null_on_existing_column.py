@@ -70,6 +70,14 @@ class SettingNotNullOnExistingColumn(Rule):
     `postgres.version` below 12 ignores the CHECK proof: the scan always happens, so the rule
     fires even when the CHECK exists.
 
+    ## Known differences
+    Compared with Squawk (the parity test runs both on the fixtures):
+    - Squawk also flags tables created earlier in the same file; they are empty and
+      invisible to other sessions, so nothing can block on them.
+    - When the proving CHECK is added and validated in the same transaction as `SET NOT
+      NULL`, dbsense still fires: the `ACCESS EXCLUSIVE` lock of the `ADD CONSTRAINT` is
+      held through the validation scan. Squawk accepts it.
+
     ## References
     - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-NOT-NULL
     """

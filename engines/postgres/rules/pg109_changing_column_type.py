@@ -73,6 +73,14 @@ class ChangingColumnType(Rule):
     `postgres.version` and `postgres.timezone` decide whether `timestamp` to `timestamptz`
     rewrites.
 
+    ## Known differences
+    Compared with Squawk (the parity test runs both on the fixtures):
+    - Squawk also flags tables created earlier in the same file; they are empty and
+      invisible to other sessions, so nothing can block on them.
+    - Squawk flags every type change; dbsense stays silent on binary-coercible ones (wider
+      `varchar`, `text`, wider `numeric`, `cidr` to `inet`, `timestamptz` under UTC from
+      PostgreSQL 12), which keep the stored data.
+
     ## References
     - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
     - https://www.postgresql.org/docs/current/datatype-character.html

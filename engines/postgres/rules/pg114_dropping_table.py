@@ -51,6 +51,11 @@ class DroppingTable(Rule):
     `postgres.backward-compatible-migrations = false` turns the rule off for projects that stop
     the application while migrating.
 
+    ## Known differences
+    Compared with Squawk (the parity test runs both on the fixtures):
+    - Squawk also flags tables created earlier in the same file; they are empty and
+      invisible to other sessions, so nothing can block on them.
+
     ## References
     - https://www.postgresql.org/docs/current/sql-droptable.html
     - https://docs.djangoproject.com/en/stable/ref/migration-operations/#separatedatabaseandstate

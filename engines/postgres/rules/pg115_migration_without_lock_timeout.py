@@ -93,6 +93,15 @@ class MigrationWithoutLockTimeout(Rule):
     - `postgres.require-statement-timeout = true` also requires `statement_timeout`
       (`postgres.statement-timeout` is the inserted value).
 
+    ## Known differences
+    Compared with Squawk (the parity test runs both on the fixtures):
+    - Squawk counts a statement on a table created earlier in the same file as the first
+      blocking one; dbsense skips it and reports the first statement on a table that already
+      exists.
+    - `SET lock_timeout = 0` disables the timeout; dbsense does not count it, Squawk does.
+    - With `postgres.require-statement-timeout` dbsense also requires `statement_timeout`
+      under this code; Squawk has a separate `require-statement-timeout` rule.
+
     ## References
     - https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
     - https://www.postgresql.org/docs/current/explicit-locking.html
@@ -110,7 +119,7 @@ class MigrationWithoutLockTimeout(Rule):
         "postgres.require-statement-timeout",
         "postgres.statement-timeout",
     )
-    peers = ("squawk:require-timeout-settings",)
+    peers = ("squawk:require-lock-timeout",)
 
     def check(self, fact: StatementFact, ctx: RuleContext) -> Iterator[Finding]:
         first = next((f for f in ctx.unit_facts if isinstance(f, StatementFact)), None)

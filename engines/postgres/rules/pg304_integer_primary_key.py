@@ -66,6 +66,14 @@ class IntegerPrimaryKey(Rule):
     ## Options
     Tables listed in `postgres.small-tables` are skipped.
 
+    ## Known differences
+    Compared with Squawk (the parity test runs both on the fixtures):
+    - Squawk's `prefer-bigint-over-int` flags every `integer` column; dbsense flags only
+      key, identity and serial columns and the foreign keys pointing at integer keys (see
+      the rule catalog's decisions).
+    - `smallint` keys are reported here; Squawk has a separate `prefer-bigint-over-smallint`
+      rule.
+
     ## References
     - https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-INT
     - https://www.postgresql.org/docs/current/ddl-identity-columns.html
