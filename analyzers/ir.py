@@ -593,3 +593,123 @@ class FunctionFact(Fact):
 
 
 # --- end of Python facts ---
+
+
+# --- client calls: redis-py, pymongo, elasticsearch-py ---------------------------------------
+
+REDIS_PY = "redis-py"
+PYMONGO = "pymongo"
+ELASTICSEARCH_PY = "elasticsearch-py"
+
+
+@dataclass(frozen=True, slots=True)
+class CallPlace:
+    """Where a client call runs: loops around it, the function, whether it serves requests."""
+
+    in_loop: bool = False
+    loop_dependent: bool = False  # the key/filter/document reads a loop variable
+    loop_bound: int | None = None  # items of the innermost loop when literal, else None
+    loop_exits_early: bool = False  # the innermost loop has a ``break``/``return``
+    function: str | None = None
+    request_kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCreationFact(Fact):
+    """A client or pool constructed: ``Redis()``, ``MongoClient()``, ``Elasticsearch()``."""
+
+    engine: str  # "redis" | "mongo" | "es"
+    constructor: str  # qualified name
+    place: CallPlace
+    shared_pool: bool = False  # ``Redis(connection_pool=pool)``
+
+
+@dataclass(frozen=True, slots=True)
+class RedisCommandFact(Fact):
+    """A redis-py command call (``span`` is the call)."""
+
+    command: str  # lower-case method name: "get", "keys", "execute_command:KEYS"...
+    key: str | None  # literal key; f-strings become glob patterns (``cache:{id}`` -> ``cache:*``)
+    place: CallPlace
+    pipeline: bool = False
+    keywords: tuple[str, ...] = ()
+    method_span: Span | None = None  # from the method name to the end of the call
+    pattern_source: str | None = None  # source of the first argument
+    insert_keyword_at: int | None = None  # after the last argument
+    batch_span: Span | None = None  # ``[r.get(k) for k in ks]``: the whole comprehension
+    batch_keys: str | None = None  # ... and ``[k for k in ks]``
+    receiver: str | None = None  # source of the client expression
+
+
+@dataclass(frozen=True, slots=True)
+class RedisPipelineLoopFact(Fact):
+    """Commands queued on a pipeline inside a loop (``span`` is the first queued call)."""
+
+    pipeline: str
+    loop_bound: int | None
+    executes_in_loop: bool
+    iterable: str  # source of the loop's iterable
+
+
+@dataclass(frozen=True, slots=True)
+class MongoRegexFact(Fact):
+    """A regular expression in a pymongo filter (``span`` is the pattern expression)."""
+
+    pattern: str | None  # None when not a literal
+    insert_at: int | None  # offset after the opening quote, for an anchor
+    collection: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MongoArrayPushFact(Fact):
+    """``$push``/``$addToSet`` of one field in an update (``span`` is the field's value)."""
+
+    operator: str
+    field: str
+    bounded: bool  # ``$each`` with ``$slice``
+    literal: bool  # the pushed value is a literal
+    value_source: str
+    collection: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MongoCallFact(Fact):
+    """A pymongo collection method call (``span`` is the call)."""
+
+    method: str
+    collection: str | None
+    place: CallPlace
+    chain: tuple[str, ...] = ()  # cursor methods chained after ``find``
+    materialised: bool = False  # ``list(...)``, a list comprehension, ``to_list``, returned
+    has_projection: bool = False
+    filter_fields: tuple[str, ...] = ()
+    index_specs: tuple[str, ...] = ()  # create_index[es]: normalised key specs
+
+
+@dataclass(frozen=True, slots=True)
+class EsCallFact(Fact):
+    """An elasticsearch-py call (``span`` is the call)."""
+
+    method: str  # "search", "index", "indices.create", "helpers.bulk"...
+    index: str | None
+    place: CallPlace
+    keywords: tuple[str, ...] = ()
+    from_value: int | None = None
+    size_value: int | None = None
+    unclamped_from: bool = False  # ``from_`` computed from a variable without ``min``
+    search_after: bool = False
+    scroll: bool = False
+    refresh: object = None  # literal ``refresh=`` value
+    refresh_span: Span | None = None
+    dynamic_document: str | None = None  # why the document has data-derived keys
+    mapping_dynamic: object = None  # ``indices.create(mappings={"dynamic": ...})``
+    total_fields_limit: int | None = None  # raised by settings
+
+
+@dataclass(frozen=True, slots=True)
+class EsPatternFact(Fact):
+    """A ``wildcard``/``regexp``/``query_string`` pattern in a query DSL dict."""
+
+    query: str
+    field: str | None
+    pattern: str

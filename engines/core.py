@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from dbsense.analyzers.ir import Fact, SourceFile, Span
 
 ENGINE_PREFIXES = ("DBS", "PG", "RD", "MG", "ES")
-PACKS = ("meta", "postgres")
+PACKS = ("meta", "postgres", "redis", "mongo", "elasticsearch")
 
 
 class Severity(str, Enum):

@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterable
 
 from dbsense.analyzers.ir import Fact, ParseErrorFact, SourceFile, Span, UnitFacts
 from dbsense.analyzers.python.django import DjangoModels
+from dbsense.analyzers.python.elasticsearch import EsCalls
 from dbsense.analyzers.python.imports import ImportMap
+from dbsense.analyzers.python.pymongo import MongoCalls
+from dbsense.analyzers.python.redis import RedisCalls
 from dbsense.analyzers.python.source import PythonSource, module_name
 from dbsense.analyzers.python.sqlalchemy import SqlAlchemyModels
 from dbsense.analyzers.suppressions import find_suppressions
@@ -46,6 +49,9 @@ def _frontends(
     return [
         DjangoModels(parsed, imports, module).facts,
         SqlAlchemyModels(parsed, imports, module).facts,
+        RedisCalls(parsed, imports, module).facts,
+        MongoCalls(parsed, imports, module).facts,
+        EsCalls(parsed, imports, module).facts,
     ]
 
 
