@@ -166,15 +166,14 @@ class EsCalls:
         items = dict(dict_items(node))
         if query == "query_string":
             text = items.get("query")
-            if text is not None and literal_str(text) is not None:
-                yield EsPatternFact(
-                    self.parsed.span(text), ELASTICSEARCH_PY, query, None, literal_str(text) or ""
-                )
+            pattern = _pattern_text(text)
+            if text is not None and pattern is not None:
+                yield EsPatternFact(self.parsed.span(text), ELASTICSEARCH_PY, query, None, pattern)
             return
         for field, value in items.items():
             inner = dict(dict_items(value))
             text = inner.get("value", inner.get(query)) if inner else value
-            pattern = literal_str(text)
+            pattern = _pattern_text(text)
             if pattern is not None and text is not None:
                 yield EsPatternFact(self.parsed.span(text), ELASTICSEARCH_PY, query, field, pattern)
 
@@ -211,3 +210,13 @@ def _total_fields(node: ast.AST | None) -> int | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+def _pattern_text(node: ast.AST | None) -> str | None:
+    """A literal pattern, or an f-string with ``{...}`` for its interpolated parts."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            str(value.value) if isinstance(value, ast.Constant) else "{...}"
+            for value in node.values
+        )
+    return literal_str(node)

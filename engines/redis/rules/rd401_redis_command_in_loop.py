@@ -99,6 +99,6 @@ class RedisCommandInLoop(Rule):
         yield Finding(
             fact.span,
             f"`{fact.command}` runs once per loop iteration: one round trip per item; "
-            "batch with `mget` or a pipeline",
+            + ("read all keys with `mget`" if fact.command == "get" else "queue it on a pipeline"),
             fix,
         )
