@@ -321,6 +321,10 @@ def _value_span(value: exp.Expression | None, scope: StatementScope, after: int 
     span = _meta_span(value, scope)
     if span is not None:
         return span
+    inner = [_meta_span(node, scope) for node in value.find_all(exp.Literal, exp.Identifier)]
+    found = [item for item in inner if item is not None]
+    if found:
+        return Span(min(item.start for item in found), max(item.end for item in found))
     if isinstance(value, exp.Boolean | exp.Null):
         word = "NULL" if isinstance(value, exp.Null) else ("TRUE" if value.this else "FALSE")
         token = scope.tokens.keyword(word, after)

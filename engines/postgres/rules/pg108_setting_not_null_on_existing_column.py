@@ -77,6 +77,8 @@ class SettingNotNullOnExistingColumn(Rule):
     - When the proving CHECK is added and validated in the same transaction as `SET NOT
       NULL`, dbsense still fires: the `ACCESS EXCLUSIVE` lock of the `ADD CONSTRAINT` is
       held through the validation scan. Squawk accepts it.
+    - Squawk reads one file at a time, so it misses a proving CHECK added by an earlier
+      migration; dbsense finds it in the workspace catalog.
 
     ## References
     - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-NOT-NULL
@@ -111,22 +113,21 @@ class SettingNotNullOnExistingColumn(Rule):
             for other in earlier(ctx, fact, ValidateConstraintFact)
             if other.table == fact.table and not same_transaction(ctx, other.span, fact.span)
         }
-        in_unit = set()
         for other in earlier(ctx, fact, AddConstraintFact):
             constraint = other.constraint
             if other.table != fact.table or not _proves(constraint.expression, fact.column):
                 continue
-            in_unit.add(constraint.span)
             valid = not constraint.not_valid or constraint.name in validated
             if valid and not same_transaction(ctx, other.span, fact.span):
                 return True
+        # CHECKs from other migrations, validated by the end of the history.
         table = ctx.catalog.table(fact.table) if ctx.catalog is not None else None
-        for check in getattr(table, "checks", ()):
-            if check.span in in_unit or not _proves(check.expression, fact.column):
-                continue
-            if not check.not_valid:
-                return True
-        return False
+        here = ctx.file.path if ctx.file is not None else None
+        return any(
+            check.location.path != here and check.validated
+            for check in getattr(table, "checks", ())
+            if _proves(check.expression, fact.column)
+        )
 
     def _recipe(self, fact: AlterColumnNullFact, version: int) -> Fix:
         table, column = fact.table, fact.column
