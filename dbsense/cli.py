@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--diff", action="store_true", help="print fixes as a diff; change nothing")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
+    check.add_argument("--redis-url", help="also run the read-only live Redis checks")
     check.add_argument(
         "--config", type=Path, help="configuration file (pyproject.toml or dbsense.toml)"
     )
@@ -161,11 +162,26 @@ def run_check(args: argparse.Namespace) -> int:
         result = _prefixed(result, prefix)
         texts = {f"{prefix}/{path}": text for path, text in texts.items()}
     sys.stdout.write(render(args.format, result, texts, statistics=args.statistics))
+    if args.redis_url:
+        _live_redis(args.redis_url)
     if any(problem.error for problem in settings.problems):
         return EXIT_ERROR
     if result.violations and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _live_redis(url: str) -> None:
+    from dbsense.live import LiveError
+    from dbsense.live.redis import inspect_redis
+
+    try:
+        notes = inspect_redis(url).notes
+    except LiveError as error:
+        print(f"dbsense: live check unavailable (DBS006): {error}", file=sys.stderr)
+        return
+    for note in notes:
+        print(f"live: {note.code} {note.message}")
 
 
 def _display_prefix(root: Path) -> str:
