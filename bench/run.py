@@ -1,0 +1,307 @@
+"""``make bench``: dbsense side by side with squawk and sqlfluff on the same inputs.
+
+Times whole processes (wall and CPU, median/min/max over several runs), reports peak RSS, the
+1k -> 50k growth per statement, dbsense's coverage line, and ratios to the peers. Prints a
+Markdown report; ``--output FILE`` also writes it. Benchmarks, not tests: nothing asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.realistic import write_inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SIZES = (1_000, 10_000, 50_000)
+RUNS = {1_000: 5, 10_000: 3, 50_000: 1, "realistic": 5, "single": 10}
+SQLFLUFF_SLICE = 1_000  # statements sqlfluff lints; larger inputs are extrapolated per statement
+COVERAGE = re.compile(r"analysed ([\d,]+) of ([\d,]+) statements")
+
+
+@dataclass
+class Timing:
+    wall: list[float]
+    cpu: list[float]
+    rss_kb: int
+    output: str
+
+    def cell(self) -> str:
+        median, low, high = statistics.median(self.wall), min(self.wall), max(self.wall)
+        return f"{median:.3f} ({low:.3f}-{high:.3f})"
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+
+def child_env() -> dict[str, str]:
+    """The user's environment as installed: byte-code caches written and read."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_once(command: list[str], cwd: Path | None = None) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user+sys, children included), peak RSS in KB, output."""
+    with tempfile.TemporaryFile() as sink:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd, env=child_env()
+        )
+        _, _, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = 0
+        sink.seek(0)
+        output = sink.read().decode("utf-8", "replace")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, output
+
+
+def measure(command: list[str], runs: int, before=None, cwd: Path | None = None) -> Timing:
+    walls, cpus, rss, output = [], [], 0, ""
+    for _ in range(runs):
+        if before is not None:
+            before()
+        wall, cpu, peak, output = run_once(command, cwd)
+        walls.append(wall)
+        cpus.append(cpu)
+        rss = max(rss, peak)
+    return Timing(walls, cpus, rss, output)
+
+
+def sql_files(directory: Path) -> list[str]:
+    return sorted(
+        str(path) for path in directory.rglob("*.sql") if ".dbsense_cache" not in path.parts
+    )
+
+
+def coverage(output: str) -> tuple[int, int] | None:
+    match = COVERAGE.search(output)
+    if match is None:
+        return None
+    return int(match.group(1).replace(",", "")), int(match.group(2).replace(",", ""))
+
+
+def sqlfluff_slice(files: list[str], statements: int, target: Path) -> tuple[Path, float]:
+    """Copy leading files holding about ``SQLFLUFF_SLICE`` statements (or the statements of a
+    single large file) into ``target``; returns it and the share of the input it holds."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    # sqlfluff skips files over 20 kB by default; lint everything, as dbsense and squawk do.
+    (target / ".sqlfluff").write_text(
+        "[sqlfluff]\ndialect = postgres\nlarge_file_skip_byte_limit = 0\n", encoding="utf-8"
+    )
+    if len(files) == 1:
+        text = Path(files[0]).read_text(encoding="utf-8")
+        chunks = text.split(";\n")
+        part = ";\n".join(chunks[:SQLFLUFF_SLICE]) + ";\n"
+        (target / "slice.sql").write_text(part, encoding="utf-8")
+        return target, min(1.0, SQLFLUFF_SLICE / max(statements, 1))
+    total = sum(Path(file).stat().st_size for file in files)
+    wanted = total * SQLFLUFF_SLICE / max(statements, 1)
+    size = 0
+    for number, file in enumerate(files):
+        if size >= wanted:
+            break
+        shutil.copy(file, target / f"{number:06d}_{Path(file).name}")
+        size += Path(file).stat().st_size
+    return target, size / total
+
+
+def generate(statements: int, out: Path) -> Path:
+    target = out / f"generated-{statements}"
+    if not target.is_dir() or not sql_files(target):
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.generate",
+                "--statements",
+                str(statements),
+                "--out",
+                str(target),
+            ],
+            check=True,
+            cwd=ROOT,
+        )
+    return target
+
+
+def touch_one(directory: Path):
+    """A callable that changes the content of one migration (one cache miss per run)."""
+    file = Path(sql_files(directory)[len(sql_files(directory)) // 2])
+    counter = iter(range(1_000_000))
+
+    def touch() -> None:
+        with open(file, "a", encoding="utf-8") as handle:
+            handle.write(f"-- touched {next(counter)}\n")
+
+    return touch
+
+
+def version(command: list[str]) -> str:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, env=child_env())
+    except OSError:
+        return "not installed"
+    return (result.stdout or result.stderr).strip().splitlines()[0]
+
+
+def machine() -> list[str]:
+    import sqlglot
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    from sqlglot import tokenizer_core
+
+    compiled = "compiled, sqlglotc" if tokenizer_core.__file__.endswith(".so") else "pure Python"
+    return [
+        f"- machine: {platform.system()} {platform.release()}, {cpus} CPUs, "
+        f"Python {platform.python_version()}, load average at start {load:.2f}",
+        f"- {version([str(BIN / 'dbsense'), '--version'])}; sqlglot {sqlglot.__version__} "
+        f"({compiled})",
+        f"- {version([str(BIN / 'squawk'), '--version'])}; "
+        f"sqlfluff {version([str(BIN / 'sqlfluff'), '--version']).split()[-1]}",
+    ]
+
+
+def bench_input(name: str, directory: Path, runs: int, work: Path, sqlfluff: bool) -> dict:
+    files = sql_files(directory)
+    dbsense = str(BIN / "dbsense")
+    shutil.rmtree(directory / ".dbsense_cache", ignore_errors=True)
+    run_once([dbsense, "check", str(directory), "--no-cache", "--exit-zero"])  # warm byte code
+    cold = measure([dbsense, "check", str(directory), "--no-cache", "--exit-zero"], runs)
+    run_once([dbsense, "check", str(directory), "--exit-zero"])  # fill the cache
+    warm = measure([dbsense, "check", str(directory), "--exit-zero"], runs, touch_one(directory))
+    squawk = measure([str(BIN / "squawk"), *files], runs)
+    counts = coverage(cold.output) or (0, 0)
+    row = {
+        "name": name,
+        "files": len(files),
+        "statements": counts[1],
+        "analysed": counts[0],
+        "cold": cold,
+        "warm": warm,
+        "squawk": squawk,
+        "sqlfluff": None,
+        "share": 1.0,
+    }
+    if sqlfluff:
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        sliced, share = sqlfluff_slice(files, counts[1], work / f"sqlfluff-{slug}")
+        lint = [str(BIN / "sqlfluff"), "lint", "--dialect", "postgres", "--nofail", str(sliced)]
+        row["sqlfluff"], row["share"] = measure(lint, 1), share
+    return row
+
+
+def report(rows: list[dict], header: list[str], command: str, rss_row: dict | None) -> str:
+    lines = [
+        "## Results",
+        "",
+        *header,
+        f"- command: `{command}`",
+        "",
+        "Wall seconds, median (min-max); CPU = user+sys of the process tree (median).",
+        "",
+        "| input | files | statements | dbsense cold | CPU | dbsense warm (1 file touched) "
+        "| squawk | cold/squawk | warm/squawk | sqlfluff (est. full) | sqlfluff/cold |",
+        "|---|---:|---:|---|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        fluff = row["sqlfluff"]
+        estimate = fluff.median / row["share"] if fluff else None
+        fluff_cell = f"{estimate:.1f}" + ("" if row["share"] >= 1 else " (slice)") if fluff else "-"
+        fluff_ratio = f"{estimate / row['cold'].median:.0f}x" if fluff else "-"
+        lines.append(
+            f"| {row['name']} | {row['files']} | {row['statements']:,} | {row['cold'].cell()} "
+            f"| {row['cold'].cpu_median:.2f} | {row['warm'].cell()} | {row['squawk'].cell()} "
+            f"| {row['cold'].median / row['squawk'].median:.1f}x "
+            f"| {row['warm'].median / row['squawk'].median:.1f}x | {fluff_cell} | {fluff_ratio} |"
+        )
+    lines += ["", "Coverage (dbsense's own line):", ""]
+    for row in rows:
+        share = row["analysed"] / row["statements"] if row["statements"] else 1.0
+        lines.append(
+            f"- {row['name']}: analysed {row['analysed']:,} of {row['statements']:,} "
+            f"statements ({share:.2%})"
+        )
+    growth = [row for row in rows if row["name"].startswith("generated")]
+    if growth:
+        lines += [
+            "",
+            "Growth (cold, per statement):",
+            "",
+            "| statements | wall ms/statement | CPU ms/statement |",
+            "|---:|---:|---:|",
+        ]
+        for row in growth:
+            count = max(row["statements"], 1)
+            lines.append(
+                f"| {row['statements']:,} | {row['cold'].median * 1000 / count:.3f} "
+                f"| {row['cold'].cpu_median * 1000 / count:.3f} |"
+            )
+    if rss_row is not None:
+        lines += [
+            "",
+            f"Peak RSS, cold check of {rss_row['statements']:,} statements: "
+            f"dbsense {rss_row['cold'].rss_kb / 1024:.0f} MB (largest process), "
+            f"squawk {rss_row['squawk'].rss_kb / 1024:.0f} MB.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--no-sqlfluff", action="store_true", help="skip sqlfluff (slow)")
+    parser.add_argument("--output", type=Path, help="also write the Markdown report here")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    header = machine()
+    realistic, single = write_inputs(args.out)
+    inputs = [
+        ("single (200 lines)", single, RUNS["single"]),
+        ("realistic (structure.sql)", realistic, RUNS["realistic"]),
+    ]
+    inputs += [
+        (f"generated {size:,}", generate(size, args.out), RUNS.get(size, 1)) for size in args.sizes
+    ]
+    rows, rss_row = [], None
+    for name, directory, runs in inputs:
+        print(f"bench: {name} ({runs} runs)", file=sys.stderr, flush=True)
+        fluff = not args.no_sqlfluff and (
+            name.startswith("single") or name.startswith("realistic") or name == "generated 1,000"
+        )
+        row = bench_input(name, directory, runs, args.out, fluff)
+        rows.append(row)
+        if name.startswith("generated") and (
+            rss_row is None or row["statements"] > rss_row["statements"]
+        ):
+            rss_row = row
+    command = "make bench  # " + " ".join(["python -m bench.run", *(argv or sys.argv[1:])])
+    text = report(rows, header, command.strip(), rss_row)
+    sys.stdout.write(text)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
