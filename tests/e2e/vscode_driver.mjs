@@ -122,14 +122,20 @@ async function findingsIn(relativePath, codes) {
   };
 }
 
-/** Screen centre of the first squiggle in the active editor (the text above it takes the events). */
-async function squiggleCenter() {
-  const box = await activeEditor().locator(SQUIGGLE).first().boundingBox();
-  if (!box) {
-    throw new Error("the squiggle has no position on screen");
-  }
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+/** Put the cursor at a 1-based line and column with "Go to Line/Column" (Ctrl+G). */
+async function goTo(line, column) {
+  await page.keyboard.press("Control+G");
+  const input = page.locator(".quick-input-widget .quick-input-box input");
+  await input.waitFor();
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press("Enter");
+  await page
+    .locator(".statusbar-item", { hasText: `Ln ${line}, Col ${column}` })
+    .waitFor();
 }
+
+/** Squiggles shown in the active editor. */
+const squiggleCount = () => activeEditor().locator(SQUIGGLE).count();
 
 async function main() {
   await step("workbench", async () => {
@@ -153,25 +159,27 @@ async function main() {
     return (await item.innerText()).trim();
   });
 
+  const target = config.sql.target;
+
   await step("hover", async () => {
-    const { x, y } = await squiggleCenter();
-    await page.mouse.move(x, y - 3);
+    await goTo(target.line, target.column);
+    // "Show or Focus Hover" at the cursor.
+    await page.keyboard.press("Control+K");
+    await page.keyboard.press("Control+I");
     const hover = page
       .locator(".monaco-hover:visible", { hasText: config.sql.hoverText })
       .first();
     await hover.waitFor();
-    return (await hover.innerText()).trim();
+    const text = (await hover.innerText()).trim();
+    await page.keyboard.press("Escape");
+    return text;
   });
 
   await step("rule-documentation", async () => {
-    await page.keyboard.press("Escape");
-    const { x, y } = await squiggleCenter();
-    await page.mouse.click(x, y - 3);
+    await goTo(target.line, target.column);
     await runCommand("dbsense: Show Rule Documentation");
     await page
-      .locator(".tabs-container .tab.active", {
-        hasText: `${config.sql.codes[0]}.md`,
-      })
+      .locator(".tabs-container .tab.active", { hasText: `${target.code}.md` })
       .waitFor();
     const text = activeEditor().locator(".view-lines", {
       hasText: config.sql.hoverText,
@@ -187,10 +195,28 @@ async function main() {
     return shown;
   });
 
+  await step("schema-catalog", async () => {
+    await runCommand("dbsense: Show Schema Catalog");
+    await page
+      .locator(".tabs-container .tab.active", { hasText: "Schema Catalog.md" })
+      .waitFor();
+    const text = activeEditor().locator(".view-lines", {
+      hasText: config.catalogText,
+    });
+    await text.waitFor();
+    const shown = (await text.innerText()).replace(/\s+/g, " ");
+    await page.keyboard.press("Control+W");
+    await page
+      .locator(".tabs-container .tab.active", {
+        hasText: basename(config.sql.file),
+      })
+      .waitFor();
+    return shown;
+  });
+
   await step("quick-fix", async () => {
-    await page.keyboard.press("Escape");
-    const { x, y } = await squiggleCenter();
-    await page.mouse.click(x, y - 3);
+    const before = await squiggleCount();
+    await goTo(target.line, target.column);
     await page.keyboard.press("Control+.");
     const rows = page.locator(".action-widget .monaco-list-row.action");
     await rows.filter({ hasText: config.sql.fixTitle }).first().waitFor();
@@ -199,10 +225,9 @@ async function main() {
       ".action-widget .monaco-list-row.action.focused",
     );
     for (let moves = await rows.count(); moves > 0; moves--) {
-      if (
-        (await focused.count()) > 0 &&
-        (await focused.first().innerText()).includes(config.sql.fixTitle)
-      ) {
+      const current =
+        (await focused.count()) > 0 ? await focused.first().innerText() : "";
+      if (current.includes(config.sql.fixTitle)) {
         break;
       }
       await page.keyboard.press("ArrowDown");
@@ -212,22 +237,28 @@ async function main() {
     await activeEditor()
       .locator(".view-lines", { hasText: config.sql.fixedText })
       .waitFor();
-    const row = page.locator(".markers-panel .monaco-list-row", {
-      hasText: config.sql.codes[0],
-    });
-    await row.first().waitFor({ state: "detached" });
-    await activeEditor()
-      .locator(SQUIGGLE)
+    // The finding leaves the Problems panel and its squiggle leaves the editor.
+    await page
+      .locator(".markers-panel .monaco-list-row", { hasText: target.code })
       .first()
       .waitFor({ state: "detached" });
+    await page.waitForFunction(
+      ([selector, count]) => document.querySelectorAll(selector).length < count,
+      [
+        `.editor-group-container.active .editor-instance .monaco-editor ${SQUIGGLE}`,
+        before,
+      ],
+    );
     await page.keyboard.press("Control+S");
     await page
       .locator(".tabs-container .tab.active.dirty")
       .waitFor({ state: "detached" });
-    return (await activeEditor().locator(".view-lines").innerText()).replace(
-      /\u00a0/g,
-      " ",
-    );
+    const text = await activeEditor().locator(".view-lines").innerText();
+    return {
+      before,
+      after: await squiggleCount(),
+      text: text.replace(/\u00a0/g, " "),
+    };
   });
 
   if (config.python) {
