@@ -63,7 +63,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
   );
-  await server.restart();
+  // Not awaited: activation (and the commands) must not wait for the interpreter checks.
+  void server.restart();
 }
 
 export async function deactivate(): Promise<void> {
