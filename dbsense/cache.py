@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import tempfile
@@ -26,7 +28,15 @@ class DiskFactCache(FactCache):
         try:
             with open(self.directory / f"{key}.pickle", "rb") as handle:
                 facts = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        except (
+            OSError,
+            pickle.UnpicklingError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            ValueError,
+            TypeError,
+        ):
             return None
         return facts if isinstance(facts, UnitFacts) else None
 
@@ -39,7 +49,7 @@ class DiskFactCache(FactCache):
             _ignore_in_git(self.directory.parent)
             descriptor, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(descriptor, "wb") as handle:
-                pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(dumps(facts))
             os.replace(temporary, target)
         except (OSError, pickle.PicklingError, RecursionError):
             with contextlib.suppress(OSError, UnboundLocalError):
@@ -54,6 +64,40 @@ def ir_fingerprint() -> str:
         if fields:
             digest.update(f"{name}:{','.join(fields)};".encode())
     return digest.hexdigest()
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in dataclasses.fields(cls))
+    return names
+
+
+def _rebuild(cls: type, values: tuple) -> object:
+    """A dataclass instance from its field values, without ``__init__`` (as pickle does) but
+    without the per-object ``fields()`` lookup of the default frozen-dataclass ``__setstate__``."""
+    instance = object.__new__(cls)
+    for name, value in zip(_field_names(cls), values, strict=True):
+        object.__setattr__(instance, name, value)
+    return instance
+
+
+class _FactPickler(pickle.Pickler):
+    def reducer_override(self, obj: object) -> object:
+        cls = type(obj)
+        if dataclasses.is_dataclass(cls) and not isinstance(obj, type):
+            return _rebuild, (cls, tuple(getattr(obj, name) for name in _field_names(cls)))
+        return NotImplemented
+
+
+def dumps(facts: UnitFacts) -> bytes:
+    """Facts as pickle bytes that load about twice as fast as the default reduction."""
+    buffer = io.BytesIO()
+    _FactPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(facts)
+    return buffer.getvalue()
 
 
 def _ignore_in_git(directory: Path) -> None:
