@@ -6,6 +6,7 @@ Also turns configuration problems into ``DBS004``/``DBS003`` violations on the c
 from __future__ import annotations
 
 import difflib
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from dbsense.engines.core import (
 UNUSED = "DBS002"
 UNKNOWN = "DBS003"
 INVALID_CONFIG = "DBS004"
+_NEWLINE = re.compile("\n")
 
 
 def apply_suppressions(
@@ -78,7 +80,7 @@ class _FileSuppressions:
         self.enabled = enabled
         self.suppressions = list(suppressions)
         self.used: set[tuple[int, int]] = set()  # (comment start, code start)
-        self.line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+        self.line_starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
 
     def apply(self, violations: list[Violation]) -> list[Violation]:
         by_line: dict[int, list[Suppression]] = {}
