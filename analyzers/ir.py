@@ -491,7 +491,7 @@ class RenameIndexFact(Fact):
 
 @dataclass(frozen=True, slots=True)
 class RelationDef:
-    """A relation attribute of a model. ``kind`` is ``forward`` (Django FK/one-to-one),
+    """A relation attribute of a model. ``kind`` is ``forward`` (Django FK), ``one-to-one``,
     ``reverse`` (the other side of a Django FK), ``many-to-many`` or ``relationship``
     (SQLAlchemy). ``lazy`` is SQLAlchemy's loading strategy (``select`` for Django)."""
 
@@ -529,12 +529,14 @@ class AttributeAccess:
 
 @dataclass(frozen=True, slots=True)
 class CallSite:
-    """A call to a workspace function or method; ``arguments`` maps a parameter position to the
-    attribute path of the caller's root variable passed there (``()`` = the variable itself)."""
+    """A call to a workspace function or method. ``arguments`` holds ``(parameter position,
+    caller variable, attribute path)`` for each argument read from a tracked variable (a loop
+    variable or a parameter); ``innermost`` is False when a nested loop runs the call."""
 
-    callee: str  # qualified name; ``<model>.<method>`` is written ``@self.<method>``
+    callee: str  # qualified name
     span: Span
-    arguments: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    arguments: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
+    innermost: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -567,8 +569,9 @@ class QuerySource:
 
 @dataclass(frozen=True, slots=True)
 class LoopFact(Fact):
-    """A loop (``span`` is its header) with what runs per pass: attribute paths and workspace
-    calls rooted at the loop variable, and direct queries."""
+    """A loop (``span`` is its header) with what runs per pass: attribute paths read from the
+    loop variable (aliases and nested loops over its relations included), workspace calls, and
+    the direct queries whose innermost loop it is."""
 
     variable: str | None
     source: QuerySource | None

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from dbsense.analyzers.ir import Fact, ParseErrorFact, SourceFile, Span, UnitFacts
+from dbsense.analyzers.python.access import AccessPatterns
 from dbsense.analyzers.python.django import DjangoModels
 from dbsense.analyzers.python.elasticsearch import EsCalls
 from dbsense.analyzers.python.imports import ImportMap
@@ -52,6 +53,7 @@ def _frontends(
         RedisCalls(parsed, imports, module).facts,
         MongoCalls(parsed, imports, module).facts,
         EsCalls(parsed, imports, module).facts,
+        AccessPatterns(parsed, imports, module).facts,
     ]
 
 

@@ -281,7 +281,7 @@ class DjangoModels:
         model.relations.append(
             RelationDef(
                 name,
-                "forward",
+                "one-to-one" if one_to_one else "forward",
                 target_class,
                 False,
                 span=name_span,
@@ -393,7 +393,7 @@ class DjangoModels:
 
     def _column_of(self, model: _Model, field_name: str) -> str:
         for relation in model.relations:
-            if relation.attr == field_name and relation.kind == "forward":
+            if relation.attr == field_name and relation.kind in ("forward", "one-to-one"):
                 return f"{field_name}_id"
         return field_name
 
