@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 VERSION = json.loads((ROOT / "vscode-client" / "package.json").read_text())["version"]
 VSIX = ROOT / "dist" / f"dbsense-{VERSION}.vsix"
 DRIVER_TIMEOUT_S = 150
+MAX_DURATION_S = 180
 
 SQL_FILE = "migrations/0001_create_orders.sql"
 PYTHON_FILE = "app/audit.py"
@@ -143,6 +145,7 @@ def artifacts() -> Path:
 
 
 def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
+    started = time.monotonic()
     for path, remedy in [
         (VSIX, "run `make vsix`"),
         (CODE_SERVER, "run `make node-deps`"),
@@ -197,3 +200,4 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
 
     assert BAD_INTERPRETER in result["bad-interpreter"]
     assert "still-editing" in {step["name"] for step in result["steps"]}
+    assert time.monotonic() - started < MAX_DURATION_S
