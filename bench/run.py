@@ -54,6 +54,7 @@ def child_env() -> dict[str, str]:
     """The user's environment as installed: byte-code caches written and read."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPATH", None)  # measure the installed tools, not a source tree
     return env
 
 
@@ -163,34 +164,38 @@ def version(command: list[str]) -> str:
     return (result.stdout or result.stderr).strip().splitlines()[0]
 
 
-def machine() -> list[str]:
-    import sqlglot
-
+def machine(dbsense: str) -> list[str]:
+    python = str(Path(dbsense).parent / "python")
+    probe = (
+        "import sqlglot, sqlglot.tokenizer_core as t; "
+        "print(sqlglot.__version__, 'compiled, sqlglotc' if t.__file__.endswith('.so') "
+        "else 'pure Python')"
+    )
+    sqlglot = version([python, "-c", probe])
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    from sqlglot import tokenizer_core
-
-    compiled = "compiled, sqlglotc" if tokenizer_core.__file__.endswith(".so") else "pure Python"
     return [
-        f"- machine: {platform.system()} {platform.release()}, {cpus} CPUs, "
+        f"- machine: {platform.system()} {platform.machine()}, {cpus} CPUs, "
         f"Python {platform.python_version()}, load average at start {load:.2f}",
-        f"- {version([str(BIN / 'dbsense'), '--version'])}; sqlglot {sqlglot.__version__} "
-        f"({compiled})",
+        f"- {version([dbsense, '--version'])}; sqlglot {sqlglot}",
         f"- {version([str(BIN / 'squawk'), '--version'])}; "
         f"sqlfluff {version([str(BIN / 'sqlfluff'), '--version']).split()[-1]}",
     ]
 
 
-def bench_input(name: str, directory: Path, runs: int, work: Path, sqlfluff: bool) -> dict:
+def bench_input(
+    name: str, directory: Path, runs: int, work: Path, sqlfluff: bool, dbsense: str
+) -> dict:
     files = sql_files(directory)
-    dbsense = str(BIN / "dbsense")
     shutil.rmtree(directory / ".dbsense_cache", ignore_errors=True)
     run_once([dbsense, "check", str(directory), "--no-cache", "--exit-zero"])  # warm byte code
     cold = measure([dbsense, "check", str(directory), "--no-cache", "--exit-zero"], runs)
     run_once([dbsense, "check", str(directory), "--exit-zero"])  # fill the cache
     warm = measure([dbsense, "check", str(directory), "--exit-zero"], runs, touch_one(directory))
     squawk = measure([str(BIN / "squawk"), *files], runs)
-    counts = coverage(cold.output) or (0, 0)
+    counts = coverage(cold.output)
+    if counts is None:
+        raise SystemExit(f"bench: dbsense failed on {name}:\n{cold.output[-2000:]}")
     row = {
         "name": name,
         "files": len(files),
@@ -272,9 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--no-sqlfluff", action="store_true", help="skip sqlfluff (slow)")
     parser.add_argument("--output", type=Path, help="also write the Markdown report here")
+    parser.add_argument(
+        "--dbsense", default=str(BIN / "dbsense"), help="the dbsense executable to measure"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    header = machine()
+    header = machine(args.dbsense)
     realistic, single = write_inputs(args.out)
     inputs = [
         ("single (200 lines)", single, RUNS["single"]),
@@ -289,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         fluff = not args.no_sqlfluff and (
             name.startswith("single") or name.startswith("realistic") or name == "generated 1,000"
         )
-        row = bench_input(name, directory, runs, args.out, fluff)
+        row = bench_input(name, directory, runs, args.out, fluff, args.dbsense)
         rows.append(row)
         if name.startswith("generated") and (
             rss_row is None or row["statements"] > rss_row["statements"]
