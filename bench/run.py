@@ -125,10 +125,11 @@ def sqlfluff_slice(files: list[str], statements: int, target: Path) -> tuple[Pat
 
 
 def generate(statements: int, out: Path) -> Path:
+    """A generated workspace of ``statements`` statements (made once, reused by later runs)."""
     target = out / f"generated-{statements}"
     if not target.is_dir() or not sql_files(target):
         shutil.rmtree(target, ignore_errors=True)
-        subprocess.run(
+        result = subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -138,9 +139,13 @@ def generate(statements: int, out: Path) -> Path:
                 "--out",
                 str(target),
             ],
-            check=True,
             cwd=ROOT,
+            check=False,
         )
+        if result.returncode != 0 or not sql_files(target):
+            raise SystemExit(
+                f"bench: `python -m bench.generate` failed for {statements} statements"
+            )
     return target
 
 
