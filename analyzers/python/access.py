@@ -167,13 +167,30 @@ class AccessPatterns:
             if value is None:
                 return None
             return self.finder.loop_source(self._expand(value, iterable.id, loop, function), value)
-        return self.finder.loop_source(iterable)
+        return self.finder.loop_source(self._inline_arguments(iterable, loop, function))
+
+    def _inline_arguments(
+        self, iterable: ast.expr, loop: ast.AST, function: FunctionNode | None
+    ) -> ast.expr:
+        """``session.scalars(stmt)`` -> ``session.scalars(select(...))`` when ``stmt`` was
+        assigned earlier in the function."""
+        clone = _clone(iterable)
+        for node in ast.walk(clone):
+            if not isinstance(node, ast.Call):
+                continue
+            for position, argument in enumerate(node.args):
+                if isinstance(argument, ast.Name):
+                    value = self._last_assignment(argument.id, loop, function)
+                    if value is not None:
+                        node.args[position] = value
+        return clone  # type: ignore[return-value]
 
     def _last_assignment(
         self, name: str, before: ast.AST, function: FunctionNode | None
     ) -> ast.expr | None:
         scope: ast.AST = function if function is not None else self.source.tree
-        limit = self.source.span(before).start
+        anchor = before.target if isinstance(before, ast.comprehension) else before
+        limit = self.source.span(anchor).start
         found: ast.expr | None = None
         for node in ast.walk(scope):
             if (

@@ -261,7 +261,7 @@ class QueryInLoop(Rule):
         chain: tuple[Located, ...],
         related: tuple[Related, ...] = (),
     ) -> Finding:
-        model = _short(source.model)
+        model = _class(source.model)
         read = f"`{fact.variable}.{_display_path(source, lazy)}"
         read += f".{lazy.method}()`" if lazy.method and lazy.relation.many else "`"
         via = f" (via {_chain_text(chain)})" if chain else ""
@@ -360,7 +360,7 @@ def _remedy(source: QuerySource, lazy: _Lazy) -> str:
             "queries on every use; query the children of all rows at once instead"
         )
     loader = "selectinload" if lazy.relation.many else "joinedload"
-    return f"load it with `.options({loader}({_short(lazy.owner)}.{lazy.relation.attr}))`"
+    return f"load it with `.options({loader}({_class(lazy.owner)}.{lazy.relation.attr}))`"
 
 
 def _fix(source: QuerySource, lazy: _Lazy) -> Fix | None:
@@ -377,11 +377,11 @@ def _fix(source: QuerySource, lazy: _Lazy) -> Fix | None:
     loader = "selectinload" if lazy.relation.many else "joinedload"
     names = dict(source.loader_names)
     local = names.get(loader, loader)
-    edits = [Edit(Span(at, at), f".options({local}({_short(lazy.owner)}.{lazy.relation.attr}))")]
+    edits = [Edit(Span(at, at), f".options({local}({_class(lazy.owner)}.{lazy.relation.attr}))")]
     if loader not in names and source.import_at is not None:
         imported = Span(source.import_at, source.import_at)
         edits.insert(0, Edit(imported, f"from sqlalchemy.orm import {loader}\n"))
-    title = f"Add `.options({loader}({_short(lazy.owner)}.{lazy.relation.attr}))`"
+    title = f"Add `.options({loader}({_class(lazy.owner)}.{lazy.relation.attr}))`"
     return Fix(title, tuple(edits), Applicability.UNSAFE)
 
 
@@ -400,6 +400,10 @@ def _chain_text(chain: tuple[Located, ...]) -> str:
         assert isinstance(function, FunctionFact)
         steps.append(f"`{_short(function.qualified)}()` in {located.path}")
     return " -> ".join(steps)
+
+
+def _class(qualified: str) -> str:
+    return qualified.rsplit(".", 1)[-1]
 
 
 def _short(qualified: str) -> str:

@@ -1,0 +1,6 @@
+from shop.models import Customer, Item, Order, Product
+
+
+def view(request):
+    for order in Order.objects.all():
+        print(order.item_count())  # error: [PG401]

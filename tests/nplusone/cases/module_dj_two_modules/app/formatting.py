@@ -1,0 +1,2 @@
+def items_line(order):
+    return f"{order.items.count()} items"

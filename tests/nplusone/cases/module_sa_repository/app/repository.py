@@ -1,0 +1,2 @@
+def author_name(book):
+    return book.author.name

@@ -1,0 +1,7 @@
+from shop.models import Customer, Item, Order, Product
+
+
+def view(request):
+    # ok: select_related joins the customer
+    for order in Order.objects.select_related("customer"):
+        print(order.customer.name)
