@@ -1,44 +1,94 @@
-"""The workspace schema catalog, replayed from the DDL facts of ordered migration units.
+"""The workspace schema catalog, replayed from the facts of ordered migration units.
 
-Every object remembers where it was defined (path and span), so workspace rules can point at
-the defining statement and hover can say which migration created what.
+Replay is one linear pass over the units (see :mod:`dbsense.analyzers.migrations` for the
+order). It models schemas, tables (partitioned parents and their partitions), columns with
+type, default, nullability and identity, PK/UNIQUE/CHECK/FK/EXCLUDE constraints with their
+validation state, indexes (keys, expressions, predicate, method, INCLUDE), views, enums, domains
+and functions with their volatility; renames and drops remove or move what they name.
+
+Every object keeps its ``location`` (the statement that created it) and ``changes`` (the
+statements that altered it later), for ``relatedInformation`` and for hover's "which migration
+created or changed this". Names Postgres would choose (``orders_pkey``, ``orders_a_idx``) are
+chosen the same way, so a later ``DROP INDEX orders_a_idx`` finds its index.
+
+Unqualified names resolve through ``search_path``, which starts as ``public`` in every unit and
+follows the unit's ``SET search_path`` statements, as it would in a fresh session per migration.
+
+**Pre-existing tables.** File rules see the *final* catalog. For the locking rules' notion of a
+table that existed before the current unit, the catalog keeps each table name's lifetimes in
+replay order; :meth:`Catalog.existed_before` answers "did ``name`` exist when unit ``path``
+started?" in constant time per lifetime. A rename keeps the table's age: a table renamed in an
+earlier unit is still pre-existing under its new name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from dbsense.analyzers.ir import (
     AddColumnFact,
     AddConstraintFact,
+    AddEnumValueFact,
+    AddIdentityFact,
+    AlterColumnDefaultFact,
+    AlterColumnNullFact,
+    AlterColumnTypeFact,
+    AttachPartitionFact,
     ColumnDef,
     ConstraintDef,
+    CreateDomainFact,
+    CreateEnumFact,
+    CreateFunctionFact,
     CreateIndexFact,
+    CreateSchemaFact,
     CreateTableFact,
+    CreateViewFact,
+    DropColumnFact,
+    DropConstraintFact,
+    DropIndexFact,
+    DropTableFact,
     Fact,
     ForeignKeyDef,
     IndexKey,
+    ParseErrorFact,
     QualifiedName,
+    RenameColumnFact,
+    RenameIndexFact,
+    RenameTableFact,
+    SettingFact,
     Span,
+    TypeRef,
+    ValidateConstraintFact,
 )
+from dbsense.analyzers.naming import choose_name, column_part, unique_column_names
+from dbsense.analyzers.python.index import INDEXED_FACTS, PythonIndex
+
+DEFAULT_SCHEMA = "public"
+_WORD = re.compile(r'"([^"]+)"|([A-Za-z_][A-Za-z0-9_$]*)')
+_SERIAL = {"serial", "bigserial", "smallserial"}
 
 
 @dataclass(frozen=True, slots=True)
 class Location:
     path: str
-    span: Span  # the part that matters (a column, a constraint)
+    span: Span  # the part that matters (a column, a constraint, a name)
     statement: Span  # the whole statement it sits in
 
 
 @dataclass(slots=True)
 class Column:
-    definition: ColumnDef
+    name: str
+    type: TypeRef | None
     location: Location
-
-    @property
-    def name(self) -> str:
-        return self.definition.name
+    definition: ColumnDef
+    nullable: bool = True
+    default: str | None = None
+    identity: bool = False
+    generated: bool = False
+    changes: list[Location] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -46,11 +96,22 @@ class ForeignKey:
     definition: ForeignKeyDef
     location: Location
     table_created_in_unit: bool
+    name: str = ""
+    validated: bool = True
+    target: Table | None = None  # the referenced table, when the catalog knows it
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.definition.columns
+
+    @property
+    def ref_table(self) -> QualifiedName:
+        return self.target.name if self.target is not None else self.definition.ref_table
 
 
 @dataclass(slots=True)
 class Index:
-    """An index, or the index behind a PK/UNIQUE constraint (``constraint`` set)."""
+    """An index, or the index behind a PK/UNIQUE/EXCLUDE constraint (``constraint`` set)."""
 
     name: str | None
     keys: tuple[IndexKey, ...]
@@ -59,11 +120,36 @@ class Index:
     method: str = "btree"
     where: str | None = None
     include: tuple[str, ...] = ()
-    constraint: str | None = None  # "primary-key" | "unique"
+    constraint: str | None = None  # "primary-key" | "unique" | "exclude"
+    order: int = 0  # replay order: a higher number was created later
+    changes: list[Location] = field(default_factory=list)
 
     @property
     def columns(self) -> tuple[str | None, ...]:
         return tuple(key.column for key in self.keys)
+
+
+@dataclass(slots=True)
+class Constraint:
+    """A named table constraint; PK/UNIQUE/EXCLUDE point at their ``index``."""
+
+    name: str
+    kind: str  # "primary-key" | "unique" | "check" | "foreign-key" | "exclude"
+    columns: tuple[str, ...]
+    location: Location
+    expression: str | None = None
+    validated: bool = True
+    index: Index | None = None
+    foreign_key: ForeignKey | None = None
+    changes: list[Location] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedIndex:
+    """An index removed by a later ``DROP INDEX``: what it was and where it was dropped."""
+
+    index: Index
+    dropped_at: Location
 
 
 @dataclass(slots=True)
@@ -73,13 +159,55 @@ class Table:
     columns: dict[str, Column] = field(default_factory=dict)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
-    checks: list[ConstraintDef] = field(default_factory=list)
+    constraints: dict[str, Constraint] = field(default_factory=dict)
     temporary: bool = False
+    partitioned: bool = False
     partition_of: QualifiedName | None = None
+    created_order: int = 0  # the unit that created it (replay position)
+    changes: list[Location] = field(default_factory=list)
+    dropped_indexes: list[DroppedIndex] = field(default_factory=list)
+    # Where a new first column goes in the CREATE TABLE, and the separator after it.
+    element_insert: tuple[int, str] | None = None
 
     @property
     def primary_key(self) -> Index | None:
         return next((i for i in self.indexes if i.constraint == "primary-key"), None)
+
+    @property
+    def checks(self) -> list[Constraint]:
+        return [c for c in self.constraints.values() if c.kind == "check"]
+
+
+@dataclass(slots=True)
+class View:
+    name: QualifiedName
+    location: Location
+    materialized: bool = False
+
+
+@dataclass(slots=True)
+class EnumType:
+    name: QualifiedName
+    labels: list[str]
+    location: Location
+    changes: list[Location] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Domain:
+    name: QualifiedName
+    base_type: str
+    location: Location
+    not_null: bool = False
+    check: str | None = None
+
+
+@dataclass(slots=True)
+class Function:
+    name: QualifiedName
+    volatility: str
+    location: Location
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,66 +219,161 @@ class Unit:
 
 
 @dataclass(slots=True)
+class _Lifetime:
+    """A table known under one name from unit ``start`` to unit ``end`` (inclusive)."""
+
+    start: int
+    end: int | None
+    created: int  # the unit that created the table itself (renames keep it)
+
+
+@dataclass(slots=True)
 class Catalog:
     tables: dict[QualifiedName, Table] = field(default_factory=dict)
-    default_schema: str = "public"
+    schemas: dict[str, Location | None] = field(default_factory=lambda: {DEFAULT_SCHEMA: None})
+    views: dict[QualifiedName, View] = field(default_factory=dict)
+    enums: dict[QualifiedName, EnumType] = field(default_factory=dict)
+    domains: dict[QualifiedName, Domain] = field(default_factory=dict)
+    functions: dict[QualifiedName, Function] = field(default_factory=dict)
+    index_names: dict[QualifiedName, tuple[Index, Table]] = field(default_factory=dict)
+    unparsed: list[Location] = field(default_factory=list)  # statements replay could not read
+    python: PythonIndex = field(default_factory=PythonIndex)  # ORM models, function summaries
+    default_schema: str = DEFAULT_SCHEMA
+    search_path: tuple[str, ...] = (DEFAULT_SCHEMA,)
+    _relations: set[QualifiedName] = field(default_factory=set)
+    _constraint_names: set[tuple[str, str]] = field(default_factory=set)
+    _lifetimes: dict[QualifiedName, list[_Lifetime]] = field(default_factory=dict)
+    _unit_order: dict[str, int] = field(default_factory=dict)
+    _unit: int = 0
+    _path: str = ""
+    _index_order: int = 0
+
+    # --- queries -----------------------------------------------------------------------------
 
     def table(self, name: QualifiedName) -> Table | None:
-        return self.tables.get(self._key(name))
-
-    def _key(self, name: QualifiedName) -> QualifiedName:
-        return name if name.schema else QualifiedName(name.name, self.default_schema)
+        """The table ``name`` resolves to through the search path, or ``None``."""
+        if name.schema is not None:
+            return self.tables.get(name)
+        for schema in self.search_path:
+            table = self.tables.get(QualifiedName(name.name, schema))
+            if table is not None:
+                return table
+        return None
 
     def iter_tables(self) -> Iterator[Table]:
         return iter(self.tables.values())
 
-    # --- replay ----------------------------------------------------------------------------
+    def index(self, name: QualifiedName) -> Index | None:
+        found = self._find_index(name)
+        return found[0] if found else None
+
+    def function(self, name: QualifiedName) -> Function | None:
+        if name.schema is not None:
+            return self.functions.get(name)
+        for schema in self.search_path:
+            function = self.functions.get(QualifiedName(name.name, schema))
+            if function is not None:
+                return function
+        return None
+
+    def existed_before(self, name: QualifiedName, path: str) -> bool:
+        """True when a table known as ``name`` during unit ``path`` was created in an earlier
+        unit (the locking rules' "pre-existing table"). Unknown units count as after all."""
+        unit = self._unit_order.get(path, len(self._unit_order) + 1)
+        keys = (
+            [name]
+            if name.schema is not None
+            else [QualifiedName(name.name, schema) for schema in self.search_path]
+        )
+        for key in keys:
+            for life in self._lifetimes.get(key, ()):
+                alive = life.start <= unit and (life.end is None or life.end >= unit)
+                if alive and life.created < unit:
+                    return True
+        return False
+
+    def created_in(self, table: Table) -> str:
+        """Path of the unit that created ``table``."""
+        return table.location.path
+
+    # --- replay ------------------------------------------------------------------------------
 
     def replay(self, units: Iterable[Unit]) -> Catalog:
         for unit in units:
+            self._unit = self._unit_order.setdefault(unit.path, len(self._unit_order))
+            self._path = unit.path
+            self.search_path = (DEFAULT_SCHEMA,)
             for fact in unit.facts:
                 self.apply(unit.path, fact)
+        self.search_path = (DEFAULT_SCHEMA,)
         return self
 
     def apply(self, path: str, fact: Fact) -> None:
-        if isinstance(fact, CreateTableFact):
-            self._create_table(path, fact)
-        elif isinstance(fact, AddColumnFact):
-            table = self.table(fact.table)
-            if table is not None:
-                self._add_column(table, path, fact.column, fact.span, fact.table_created_in_unit)
-        elif isinstance(fact, AddConstraintFact):
-            table = self.table(fact.table)
-            if table is not None:
-                self._add_constraint(
-                    table, path, fact.constraint, fact.span, fact.table_created_in_unit
-                )
-        elif isinstance(fact, CreateIndexFact):
-            table = self.table(fact.table)
-            if table is not None:
-                table.indexes.append(
-                    Index(
-                        name=fact.name,
-                        keys=fact.keys,
-                        location=Location(path, fact.span, fact.span),
-                        unique=fact.unique,
-                        method=fact.method,
-                        where=fact.where,
-                        include=fact.include,
-                    )
-                )
+        handler = _HANDLERS.get(type(fact))
+        if handler is not None:
+            handler(self, path, fact)
+        elif isinstance(fact, INDEXED_FACTS):
+            self.python.add(path, fact)
+
+    # --- names -------------------------------------------------------------------------------
+
+    def _creation_key(self, name: QualifiedName) -> QualifiedName:
+        if name.schema is not None:
+            return name
+        for schema in self.search_path:
+            if schema in self.schemas:
+                return QualifiedName(name.name, schema)
+        return QualifiedName(name.name, DEFAULT_SCHEMA)
+
+    def _find_index(self, name: QualifiedName) -> tuple[Index, Table] | None:
+        if name.schema is not None:
+            return self.index_names.get(name)
+        for schema in self.search_path:
+            found = self.index_names.get(QualifiedName(name.name, schema))
+            if found is not None:
+                return found
+        return None
+
+    def _relation_taken(self, schema: str) -> Callable[[str], bool]:
+        return lambda candidate: QualifiedName(candidate, schema) in self._relations
+
+    def _constraint_taken(self, schema: str) -> Callable[[str], bool]:
+        return lambda candidate: (schema, candidate) in self._constraint_names
+
+    # --- tables ------------------------------------------------------------------------------
 
     def _create_table(self, path: str, fact: CreateTableFact) -> None:
-        key = self._key(fact.table)
-        if fact.if_not_exists and key in self.tables:
-            return
+        key = self._creation_key(fact.table)
+        if key in self.tables:
+            if fact.if_not_exists:
+                return
+            self._drop_table(self.tables[key], None)
         table = Table(
             name=key,
             location=Location(path, fact.name_span, fact.span),
             temporary=fact.temporary,
-            partition_of=fact.partition_of,
+            partitioned=fact.partitioned,
+            partition_of=None,
+            created_order=self._unit,
         )
+        if fact.element_insert_at is not None:
+            table.element_insert = (fact.element_insert_at, fact.element_separator)
         self.tables[key] = table
+        self._relations.add(key)
+        self._lifetimes.setdefault(key, []).append(_Lifetime(self._unit, None, self._unit))
+        if fact.partition_of is not None:
+            parent = self.table(fact.partition_of)
+            table.partition_of = parent.name if parent else fact.partition_of
+            if parent is not None:
+                for column in parent.columns.values():
+                    copy = replace(column, changes=[], default=column.default)
+                    table.columns[column.name] = copy
+        for source_name in fact.like:
+            source = self.table(source_name)
+            for column in source.columns.values() if source else ():
+                table.columns[column.name] = replace(
+                    column, default=None, identity=False, generated=False, changes=[]
+                )
         for column in fact.columns:
             self._add_column(table, path, column, fact.span, True)
         for constraint in fact.constraints:
@@ -160,25 +383,526 @@ class Catalog:
         self, table: Table, path: str, column: ColumnDef, statement: Span, new_table: bool
     ) -> None:
         location = Location(path, column.span, statement)
-        table.columns[column.name] = Column(column, location)
+        existing = table.columns.get(column.name)
+        if existing is not None and table.partition_of is not None:
+            # A partition's column clause only adds constraints and defaults to the parent's.
+            existing.nullable = existing.nullable and column.nullable
+            existing.default = column.default or existing.default
+        else:
+            serial = column.type is not None and column.type.name in _SERIAL
+            table.columns[column.name] = Column(
+                name=column.name,
+                type=column.type,
+                location=location,
+                definition=column,
+                nullable=column.nullable and not serial and not column.identity,
+                default=column.default,
+                identity=column.identity,
+                generated=column.generated,
+            )
+            if serial or column.identity:
+                schema = table.name.schema or DEFAULT_SCHEMA
+                sequence = choose_name(
+                    table.name.name, column.name, "seq", self._relation_taken(schema)
+                )
+                self._relations.add(QualifiedName(sequence, schema))
         if column.primary_key or column.unique:
             kind = "primary-key" if column.primary_key else "unique"
-            table.indexes.append(
-                Index(None, (IndexKey(column.name, column.name),), location, True, constraint=kind)
+            self._add_constraint(
+                table,
+                path,
+                ConstraintDef(kind, column.span, None, (column.name,)),
+                statement,
+                new_table,
             )
+        if column.check is not None:
+            constraint = ConstraintDef("check", column.span, None, expression=column.check)
+            self._add_constraint(table, path, constraint, statement, new_table)
         if column.references is not None:
-            table.foreign_keys.append(ForeignKey(column.references, location, new_table))
+            constraint = ConstraintDef(
+                "foreign-key",
+                column.span,
+                column.references.name,
+                (column.name,),
+                column.references,
+                not_valid=column.references.not_valid,
+            )
+            self._add_constraint(table, path, constraint, statement, new_table)
 
     def _add_constraint(
         self, table: Table, path: str, constraint: ConstraintDef, statement: Span, new_table: bool
     ) -> None:
         location = Location(path, constraint.span, statement)
-        if constraint.kind in ("primary-key", "unique"):
-            keys = tuple(IndexKey(column, column) for column in constraint.columns)
-            table.indexes.append(
-                Index(constraint.name, keys, location, True, constraint=constraint.kind)
+        schema = table.name.schema or DEFAULT_SCHEMA
+        kind = constraint.kind
+        if kind in ("primary-key", "unique") and constraint.using_index:
+            self._constraint_using_index(table, constraint, location)
+            return
+        if kind in ("primary-key", "unique", "exclude"):
+            keys = tuple(IndexKey(column, column, label=column) for column in constraint.columns)
+            label = {"primary-key": "pkey", "unique": "key", "exclude": "excl"}[kind]
+            name = constraint.name or choose_name(
+                table.name.name,
+                None if kind == "primary-key" else column_part(constraint.columns),
+                label,
+                self._relation_taken(schema),
             )
-        elif constraint.kind == "foreign-key" and constraint.foreign_key is not None:
-            table.foreign_keys.append(ForeignKey(constraint.foreign_key, location, new_table))
-        elif constraint.kind == "check":
-            table.checks.append(constraint)
+            method = "gist" if kind == "exclude" else "btree"
+            index = self._new_index(
+                table, name, keys, location, unique=kind != "exclude", method=method
+            )
+            index.include = constraint.include
+            index.constraint = kind
+            if kind == "primary-key":
+                for column in constraint.columns:
+                    if column in table.columns:
+                        table.columns[column].nullable = False
+            self._register_constraint(table, Constraint(name, kind, keys_of(index), location))
+            table.constraints[name].index = index
+            return
+        if kind == "foreign-key" and constraint.foreign_key is not None:
+            fk_def = constraint.foreign_key
+            name = constraint.name or fk_def.name
+            name = name or choose_name(
+                table.name.name,
+                column_part(fk_def.columns),
+                "fkey",
+                self._constraint_taken(schema),
+            )
+            target = self.table(fk_def.ref_table)
+            if target is not None and not fk_def.ref_columns and target.primary_key:
+                fk_def = replace(fk_def, ref_columns=keys_of(target.primary_key))
+            fk = ForeignKey(
+                fk_def,
+                location,
+                new_table,
+                name=name,
+                validated=not constraint.not_valid,
+                target=target,
+            )
+            table.foreign_keys.append(fk)
+            record = Constraint(name, kind, fk_def.columns, location, validated=fk.validated)
+            record.foreign_key = fk
+            self._register_constraint(table, record)
+            return
+        if kind == "check":
+            referenced = _referenced_columns(constraint.expression or "", table)
+            name = constraint.name or choose_name(
+                table.name.name,
+                referenced[0] if len(referenced) == 1 else None,
+                "check",
+                self._constraint_taken(schema),
+            )
+            record = Constraint(
+                name,
+                kind,
+                tuple(referenced),
+                location,
+                expression=constraint.expression,
+                validated=not constraint.not_valid,
+            )
+            self._register_constraint(table, record)
+
+    def _register_constraint(self, table: Table, constraint: Constraint) -> None:
+        table.constraints[constraint.name] = constraint
+        self._constraint_names.add((table.name.schema or DEFAULT_SCHEMA, constraint.name))
+
+    def _constraint_using_index(
+        self, table: Table, constraint: ConstraintDef, location: Location
+    ) -> None:
+        found = self._find_index(QualifiedName(constraint.using_index or "", table.name.schema))
+        if found is None or found[1] is not table:
+            return
+        index = found[0]
+        name = constraint.name or index.name or ""
+        if name != index.name:
+            self._rename_index(index, table, name)
+        index.constraint = constraint.kind
+        index.changes.append(location)
+        if constraint.kind == "primary-key":
+            for key in index.keys:
+                if key.column in table.columns:
+                    table.columns[key.column].nullable = False
+        self._register_constraint(
+            table, Constraint(name, constraint.kind, keys_of(index), location, index=index)
+        )
+
+    def _new_index(
+        self,
+        table: Table,
+        name: str,
+        keys: tuple[IndexKey, ...],
+        location: Location,
+        unique: bool = False,
+        method: str = "btree",
+    ) -> Index:
+        self._index_order += 1
+        index = Index(name, keys, location, unique, method, order=self._index_order)
+        table.indexes.append(index)
+        key = QualifiedName(name, table.name.schema or DEFAULT_SCHEMA)
+        self.index_names[key] = (index, table)
+        self._relations.add(key)
+        return index
+
+    def _create_index(self, path: str, fact: CreateIndexFact) -> None:
+        table = self.table(fact.table)
+        if table is None:
+            return
+        schema = table.name.schema or DEFAULT_SCHEMA
+        if fact.name and fact.if_not_exists and QualifiedName(fact.name, schema) in self._relations:
+            return
+        name = fact.name or choose_name(
+            table.name.name,
+            column_part(unique_column_names(key.label or "expr" for key in fact.keys)),
+            "idx",
+            self._relation_taken(schema),
+        )
+        location = Location(path, fact.table_span, fact.span)
+        index = self._new_index(table, name, fact.keys, location, fact.unique, fact.method)
+        index.where = fact.where
+        index.include = fact.include
+        table.changes.append(location)
+
+    def _rename_index(self, index: Index, table: Table, new_name: str) -> None:
+        schema = table.name.schema or DEFAULT_SCHEMA
+        old = QualifiedName(index.name or "", schema)
+        self.index_names.pop(old, None)
+        self._relations.discard(old)
+        for constraint in list(table.constraints.values()):
+            if constraint.index is index:
+                del table.constraints[constraint.name]
+                constraint.name = new_name
+                table.constraints[new_name] = constraint
+        index.name = new_name
+        key = QualifiedName(new_name, schema)
+        self.index_names[key] = (index, table)
+        self._relations.add(key)
+
+    def _drop_table(self, table: Table, location: Location | None) -> None:
+        self.tables.pop(table.name, None)
+        self._relations.discard(table.name)
+        for index in table.indexes:
+            self._forget_index(index, table)
+        for life in self._lifetimes.get(table.name, ()):
+            if life.end is None:
+                life.end = self._unit
+        for other in [t for t in self.tables.values() if t.partition_of == table.name]:
+            self._drop_table(other, location)
+        for other in list(self.tables.values()):
+            kept = [fk for fk in other.foreign_keys if fk.target is not table]
+            if len(kept) != len(other.foreign_keys):
+                other.foreign_keys = kept
+                for name, constraint in list(other.constraints.items()):
+                    if (
+                        constraint.foreign_key is not None
+                        and constraint.foreign_key.target is table
+                    ):
+                        del other.constraints[name]
+
+    def _forget_index(self, index: Index, table: Table) -> None:
+        key = QualifiedName(index.name or "", table.name.schema or DEFAULT_SCHEMA)
+        if self.index_names.get(key, (None,))[0] is index:
+            del self.index_names[key]
+            self._relations.discard(key)
+
+    def _remove_index(self, index: Index, table: Table) -> None:
+        self._forget_index(index, table)
+        table.indexes = [other for other in table.indexes if other is not index]
+        for name, constraint in list(table.constraints.items()):
+            if constraint.index is index:
+                del table.constraints[name]
+
+    def _remove_constraint(self, table: Table, constraint: Constraint) -> None:
+        table.constraints.pop(constraint.name, None)
+        if constraint.index is not None:
+            self._remove_index(constraint.index, table)
+        if constraint.foreign_key is not None:
+            fk = constraint.foreign_key
+            table.foreign_keys = [other for other in table.foreign_keys if other is not fk]
+
+    def _rename_table(self, table: Table, new_name: str) -> None:
+        old = table.name
+        new = QualifiedName(new_name, old.schema)
+        del self.tables[old]
+        self._relations.discard(old)
+        for life in self._lifetimes.get(old, ()):
+            if life.end is None:
+                life.end = self._unit
+        self._lifetimes.setdefault(new, []).append(_Lifetime(self._unit, None, table.created_order))
+        table.name = new
+        self.tables[new] = table
+        self._relations.add(new)
+        for other in self.tables.values():
+            if other.partition_of == old:
+                other.partition_of = new
+
+    def _rename_column(self, table: Table, old: str, new: str, location: Location) -> None:
+        column = table.columns.get(old)
+        if column is None or new in table.columns:
+            return
+        table.columns = {(new if name == old else name): c for name, c in table.columns.items()}
+        column.name = new
+        column.changes.append(location)
+        for index in table.indexes:
+            if any(key.column == old for key in index.keys) or old in index.include:
+                index.keys = tuple(
+                    replace(key, column=new, expression=new) if key.column == old else key
+                    for key in index.keys
+                )
+                index.include = tuple(new if c == old else c for c in index.include)
+        for constraint in table.constraints.values():
+            constraint.columns = tuple(new if c == old else c for c in constraint.columns)
+        for fk in table.foreign_keys:
+            if old in fk.definition.columns:
+                columns = tuple(new if c == old else c for c in fk.definition.columns)
+                fk.definition = replace(fk.definition, columns=columns)
+        for other in self.tables.values():
+            for fk in other.foreign_keys:
+                if fk.target is table and old in fk.definition.ref_columns:
+                    refs = tuple(new if c == old else c for c in fk.definition.ref_columns)
+                    fk.definition = replace(fk.definition, ref_columns=refs)
+
+    def _drop_column(self, table: Table, name: str) -> None:
+        if table.columns.pop(name, None) is None:
+            return
+        for index in list(table.indexes):
+            uses = any(key.column == name for key in index.keys) or name in index.include
+            if uses or any(_mentions(key.expression, name) for key in index.keys if not key.column):
+                self._remove_index(index, table)
+        for constraint in list(table.constraints.values()):
+            if name in constraint.columns:
+                self._remove_constraint(table, constraint)
+
+
+def keys_of(index: Index) -> tuple[str, ...]:
+    return tuple(key.column or key.expression for key in index.keys)
+
+
+def _mentions(expression: str, column: str) -> bool:
+    return any((m.group(1) or m.group(2).lower()) == column for m in _WORD.finditer(expression))
+
+
+def _referenced_columns(expression: str, table: Table) -> list[str]:
+    found: list[str] = []
+    for match in _WORD.finditer(expression):
+        word = match.group(1) or match.group(2).lower()
+        if word in table.columns and word not in found:
+            found.append(word)
+    return found
+
+
+# --- fact handlers -------------------------------------------------------------------------------
+
+
+def _alter(catalog: Catalog, path: str, fact: Fact, name: QualifiedName) -> Table | None:
+    """The table an ALTER fact changes, with the statement recorded in its history."""
+    table = catalog.table(name)
+    if table is not None:
+        span = getattr(fact, "action_span", fact.span)
+        table.changes.append(Location(path, span, fact.span))
+    return table
+
+
+def _h_create_table(catalog: Catalog, path: str, fact: CreateTableFact) -> None:
+    catalog._create_table(path, fact)
+
+
+def _h_add_column(catalog: Catalog, path: str, fact: AddColumnFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    if table is not None and fact.column.name not in table.columns:
+        catalog._add_column(table, path, fact.column, fact.span, fact.table_created_in_unit)
+
+
+def _h_add_constraint(catalog: Catalog, path: str, fact: AddConstraintFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    if table is not None:
+        created = fact.table_created_in_unit
+        catalog._add_constraint(table, path, fact.constraint, fact.span, created)
+
+
+def _h_create_index(catalog: Catalog, path: str, fact: CreateIndexFact) -> None:
+    catalog._create_index(path, fact)
+
+
+def _h_schema(catalog: Catalog, path: str, fact: CreateSchemaFact) -> None:
+    if fact.name not in catalog.schemas or catalog.schemas[fact.name] is None:
+        catalog.schemas.setdefault(fact.name, Location(path, fact.span, fact.span))
+
+
+def _h_view(catalog: Catalog, path: str, fact: CreateViewFact) -> None:
+    key = catalog._creation_key(fact.view)
+    catalog.views[key] = View(key, Location(path, fact.name_span, fact.span), fact.materialized)
+    catalog._relations.add(key)
+
+
+def _h_enum(catalog: Catalog, path: str, fact: CreateEnumFact) -> None:
+    key = catalog._creation_key(fact.type)
+    catalog.enums[key] = EnumType(key, list(fact.labels), Location(path, fact.span, fact.span))
+
+
+def _h_enum_value(catalog: Catalog, path: str, fact: AddEnumValueFact) -> None:
+    for schema in (fact.type.schema,) if fact.type.schema else catalog.search_path:
+        enum = catalog.enums.get(QualifiedName(fact.type.name, schema))
+        if enum is not None:
+            if fact.label not in enum.labels:
+                enum.labels.append(fact.label)
+            enum.changes.append(Location(path, fact.span, fact.span))
+            return
+
+
+def _h_domain(catalog: Catalog, path: str, fact: CreateDomainFact) -> None:
+    key = catalog._creation_key(fact.domain)
+    location = Location(path, fact.span, fact.span)
+    catalog.domains[key] = Domain(key, fact.base_type, location, fact.not_null, fact.check)
+
+
+def _h_function(catalog: Catalog, path: str, fact: CreateFunctionFact) -> None:
+    key = catalog._creation_key(fact.function)
+    location = Location(path, fact.span, fact.span)
+    catalog.functions[key] = Function(key, fact.volatility, location, fact.language)
+
+
+def _h_setting(catalog: Catalog, path: str, fact: SettingFact) -> None:
+    if fact.name != "search_path":
+        return
+    schemas = []
+    for part in fact.value.split(","):
+        schema = part.strip().strip('"')
+        if schema and schema != "$user" and schema.lower() != "default":
+            schemas.append(schema)
+    is_default = fact.value.strip().lower() == "default"
+    catalog.search_path = (DEFAULT_SCHEMA,) if is_default else tuple(schemas)
+
+
+def _h_parse_error(catalog: Catalog, path: str, fact: ParseErrorFact) -> None:
+    catalog.unparsed.append(Location(path, fact.span, fact.span))
+
+
+def _h_attach(catalog: Catalog, path: str, fact: AttachPartitionFact) -> None:
+    parent = _alter(catalog, path, fact, fact.table)
+    child = catalog.table(fact.partition)
+    if parent is not None and child is not None:
+        child.partition_of = parent.name if fact.attach else None
+        child.changes.append(Location(path, fact.span, fact.span))
+
+
+def _h_identity(catalog: Catalog, path: str, fact: AddIdentityFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    column = table.columns.get(fact.column) if table else None
+    if column is not None:
+        column.identity, column.nullable = True, False
+        column.changes.append(Location(path, fact.span, fact.span))
+
+
+def _h_rename_index(catalog: Catalog, path: str, fact: RenameIndexFact) -> None:
+    found = catalog._find_index(fact.index)
+    if found is not None:
+        index, table = found
+        catalog._rename_index(index, table, fact.new_name)
+        index.changes.append(Location(path, fact.span, fact.span))
+
+
+def _h_column_type(catalog: Catalog, path: str, fact: AlterColumnTypeFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    column = table.columns.get(fact.column) if table else None
+    if column is not None and fact.type is not None:
+        column.type = fact.type
+        column.changes.append(Location(path, fact.action_span, fact.span))
+
+
+def _h_column_null(catalog: Catalog, path: str, fact: AlterColumnNullFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    column = table.columns.get(fact.column) if table else None
+    if column is not None:
+        column.nullable = not fact.not_null
+        column.changes.append(Location(path, fact.action_span, fact.span))
+
+
+def _h_column_default(catalog: Catalog, path: str, fact: AlterColumnDefaultFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    column = table.columns.get(fact.column) if table else None
+    if column is not None:
+        column.default = fact.default
+        column.changes.append(Location(path, fact.action_span, fact.span))
+
+
+def _h_rename_column(catalog: Catalog, path: str, fact: RenameColumnFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    if table is not None:
+        location = Location(path, fact.action_span, fact.span)
+        catalog._rename_column(table, fact.column, fact.new_name, location)
+
+
+def _h_rename_table(catalog: Catalog, path: str, fact: RenameTableFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    if table is not None and QualifiedName(fact.new_name, table.name.schema) not in catalog.tables:
+        catalog._rename_table(table, fact.new_name)
+
+
+def _h_drop_column(catalog: Catalog, path: str, fact: DropColumnFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    if table is not None:
+        catalog._drop_column(table, fact.column)
+
+
+def _h_validate(catalog: Catalog, path: str, fact: ValidateConstraintFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    constraint = table.constraints.get(fact.name) if table else None
+    if constraint is not None:
+        constraint.validated = True
+        constraint.changes.append(Location(path, fact.action_span, fact.span))
+        if constraint.foreign_key is not None:
+            constraint.foreign_key.validated = True
+
+
+def _h_drop_constraint(catalog: Catalog, path: str, fact: DropConstraintFact) -> None:
+    table = _alter(catalog, path, fact, fact.table)
+    constraint = table.constraints.get(fact.name) if table else None
+    if table is not None and constraint is not None:
+        catalog._remove_constraint(table, constraint)
+
+
+def _h_drop_table(catalog: Catalog, path: str, fact: DropTableFact) -> None:
+    table = catalog.table(fact.table)
+    if table is not None:
+        catalog._drop_table(table, Location(path, fact.action_span, fact.span))
+
+
+def _h_drop_index(catalog: Catalog, path: str, fact: DropIndexFact) -> None:
+    found = catalog._find_index(fact.index)
+    if found is None:
+        return
+    index, table = found
+    location = Location(path, fact.action_span, fact.span)
+    catalog._remove_index(index, table)
+    table.dropped_indexes.append(DroppedIndex(index, location))
+    table.changes.append(location)
+
+
+_HANDLERS: dict[type, Callable[[Catalog, str, Any], None]] = {
+    CreateTableFact: _h_create_table,
+    AddColumnFact: _h_add_column,
+    AddConstraintFact: _h_add_constraint,
+    CreateIndexFact: _h_create_index,
+    CreateSchemaFact: _h_schema,
+    CreateViewFact: _h_view,
+    CreateEnumFact: _h_enum,
+    AddEnumValueFact: _h_enum_value,
+    CreateDomainFact: _h_domain,
+    CreateFunctionFact: _h_function,
+    SettingFact: _h_setting,
+    ParseErrorFact: _h_parse_error,
+    AttachPartitionFact: _h_attach,
+    AddIdentityFact: _h_identity,
+    RenameIndexFact: _h_rename_index,
+    AlterColumnTypeFact: _h_column_type,
+    AlterColumnNullFact: _h_column_null,
+    AlterColumnDefaultFact: _h_column_default,
+    RenameColumnFact: _h_rename_column,
+    RenameTableFact: _h_rename_table,
+    DropColumnFact: _h_drop_column,
+    ValidateConstraintFact: _h_validate,
+    DropConstraintFact: _h_drop_constraint,
+    DropTableFact: _h_drop_table,
+    DropIndexFact: _h_drop_index,
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dbsense.analyzers.ir import SourceFile, UnitFacts
+from dbsense.analyzers.migrations import is_schema_dump
 from dbsense.analyzers.sql.frontend import analyze_sql
 from dbsense.analyzers.suppressions import find_suppressions
 
@@ -18,6 +19,7 @@ def document_facts(source: SourceFile) -> UnitFacts:
             statements=analysis.statements,
             analysed_statements=analysis.analysed,
             suppressions=tuple(find_suppressions(source.text, "sql")),
+            dump=is_schema_dump(source.path, source.text),
         )
     if language == "python":
         from dbsense.analyzers.python import analyze_python

@@ -164,6 +164,9 @@ class CreateTableFact(Fact):
     partition_of: QualifiedName | None = None
     partitioned: bool = False
     like: tuple[QualifiedName, ...] = ()  # ``(LIKE other ...)``: columns copied from ``other``
+    # Where a new first element (column) is inserted, and the separator written after it.
+    element_insert_at: int | None = None
+    element_separator: str = ", "
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,7 @@ class IndexKey:
     collation: str | None = None
     descending: bool = False
     nulls_first: bool | None = None
+    label: str | None = None  # the column name Postgres gives this key (``lower``, ``expr``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +223,13 @@ class UnitFacts:
     statements: int = 0
     analysed_statements: int = 0
     suppressions: tuple[Suppression, ...] = field(default=())
+    # Migration ordering (analyzers/migrations.py). Graph-ordered units (Alembic revisions,
+    # Django migrations) set ``unit_id`` (``"ae1027a6acf"``, ``"shop.0002_order"``) and the ids
+    # they come after; a schema dump (``pg_dump --schema-only``, ``structure.sql``) is replayed
+    # first as the baseline.
+    unit_id: str | None = None
+    depends_on: tuple[str, ...] = ()
+    dump: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,32 @@
-"""Order migration units so the catalog replays history as it happened."""
+"""Order migration units so the catalog replays history as it happened.
+
+The replay order is:
+
+1. **Schema dumps** (``pg_dump --schema-only`` output, ``structure.sql``): the baseline.
+2. **File-named units**, directory by directory (natural order of directory paths):
+   Flyway versioned files ``V<version>__<name>.sql`` by version (dotted or underscored parts
+   compared as numbers: ``V1_2`` < ``V1_10`` < ``V2``), then the other files by natural name
+   order (numeric and timestamp prefixes compare as numbers), then Flyway repeatables
+   ``R__<name>.sql`` by name. Flyway undo files (``U<version>__``) and ``*.down.sql`` files
+   are not replayed.
+3. **Graph-ordered units** (``UnitFacts.unit_id`` / ``depends_on``, filled by the Alembic and
+   Django front-ends): a topological order of their dependency graph, merges and branches
+   included. Ties, and the units of a cycle, go by natural path order, so the order is stable.
+"""
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
+from pathlib import PurePosixPath
 
 from dbsense.analyzers.ir import UnitFacts
 
 _NUMBER = re.compile(r"(\d+)")
+_FLYWAY = re.compile(r"^(?P<kind>[VUR])(?P<version>[0-9][0-9._]*)?__(?P<name>.+)$")
+_DUMP_NAMES = {"structure.sql", "schema.sql"}
+_DUMP_MARKERS = ("-- PostgreSQL database dump", "-- Dumped from database version")
 
 
 def natural_key(path: str) -> tuple:
@@ -19,6 +38,80 @@ def natural_key(path: str) -> tuple:
     )
 
 
+def is_schema_dump(path: str, text: str) -> bool:
+    """True for ``pg_dump`` output and ``structure.sql``-style schema baselines."""
+    if PurePosixPath(path).name.lower() in _DUMP_NAMES:
+        return True
+    head = text[:2000]
+    return any(marker in head for marker in _DUMP_MARKERS)
+
+
+def replayed(path: str) -> bool:
+    """False for files that undo migrations (Flyway ``U`` files, ``*.down.sql``)."""
+    name = PurePosixPath(path).name
+    match = _FLYWAY.match(name)
+    if match and match.group("kind") == "U":
+        return False
+    return not name.lower().endswith((".down.sql", "_down.sql"))
+
+
+def _file_key(path: str) -> tuple:
+    """Replay key of a file-named unit: directory, then Flyway rank and version or name."""
+    pure = PurePosixPath(path)
+    name = pure.name
+    match = _FLYWAY.match(name)
+    if match and match.group("kind") == "V" and match.group("version"):
+        version = tuple(int(p) for p in re.split(r"[._]", match.group("version")) if p)
+        return (natural_key(str(pure.parent)), 0, version, natural_key(name))
+    if match and match.group("kind") == "R":
+        return (natural_key(str(pure.parent)), 2, (), natural_key(name))
+    return (natural_key(str(pure.parent)), 1, (), natural_key(name))
+
+
+def _graph_order(units: list[UnitFacts]) -> list[UnitFacts]:
+    """Kahn's algorithm; the ready unit with the smallest natural path goes first."""
+    by_id = {unit.unit_id: unit for unit in units}
+    waiting: dict[str, int] = {}
+    followers: dict[str, list[UnitFacts]] = {}
+    for unit in units:
+        known = [dep for dep in dict.fromkeys(unit.depends_on) if dep in by_id]
+        waiting[unit.path] = len(known)
+        for dep in known:
+            followers.setdefault(dep, []).append(unit)
+    ready = [(natural_key(u.path), u.path, u) for u in units if waiting[u.path] == 0]
+    heapq.heapify(ready)
+    ordered: list[UnitFacts] = []
+    while ready:
+        _, _, unit = heapq.heappop(ready)
+        ordered.append(unit)
+        for follower in followers.get(unit.unit_id or "", ()):
+            waiting[follower.path] -= 1
+            if waiting[follower.path] == 0:
+                heapq.heappush(ready, (natural_key(follower.path), follower.path, follower))
+    if len(ordered) < len(units):  # a cycle: keep going in path order
+        done = {unit.path for unit in ordered}
+        ordered.extend(sorted((u for u in units if u.path not in done), key=_path_key))
+    return ordered
+
+
+def _path_key(unit: UnitFacts) -> tuple:
+    return natural_key(unit.path)
+
+
 def order_units(units: Iterable[UnitFacts]) -> list[UnitFacts]:
-    """Units in replay order: by directory, then by natural file-name order."""
-    return sorted(units, key=lambda unit: natural_key(unit.path))
+    """The units to replay, in replay order (undo files left out)."""
+    dumps: list[UnitFacts] = []
+    files: list[UnitFacts] = []
+    graph: list[UnitFacts] = []
+    for unit in units:
+        if not replayed(unit.path):
+            continue
+        if unit.dump:
+            dumps.append(unit)
+        elif unit.unit_id is not None:
+            graph.append(unit)
+        else:
+            files.append(unit)
+    dumps.sort(key=_path_key)
+    files.sort(key=lambda unit: _file_key(unit.path))
+    return [*dumps, *files, *_graph_order(graph)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -12,12 +12,18 @@ from dbsense.analyzers.ir import (
     AddConstraintFact,
     ColumnDef,
     ConstraintDef,
+    CreateDomainFact,
+    CreateEnumFact,
+    CreateFunctionFact,
     CreateIndexFact,
+    CreateSchemaFact,
     CreateTableFact,
+    CreateViewFact,
     Fact,
     ForeignKeyDef,
     IndexKey,
     QualifiedName,
+    RenameIndexFact,
     Span,
 )
 from dbsense.analyzers.sql.tokens import TokenIndex
@@ -46,16 +52,97 @@ class StatementScope:
 
 def ddl_facts(tree: exp.Expression, scope: StatementScope, statement_span: Span) -> Iterator[Fact]:
     """The DDL facts of one parsed statement."""
+    kind = (tree.args.get("kind") or "").upper()
     if isinstance(tree, exp.Create):
-        kind = (tree.args.get("kind") or "").upper()
         if kind == "TABLE":
             yield from _create_table(tree, scope, statement_span)
         elif kind == "INDEX":
             fact = _create_index(tree, scope, statement_span)
             if fact is not None:
                 yield fact
-    elif isinstance(tree, exp.Alter) and (tree.args.get("kind") or "").upper() == "TABLE":
+        elif kind == "SCHEMA":
+            yield from _create_schema(tree, scope, statement_span)
+        elif kind == "VIEW":
+            yield from _create_view(tree, scope, statement_span)
+        elif kind == "TYPE":
+            yield from _create_type(tree, scope, statement_span)
+    elif isinstance(tree, exp.Alter) and kind == "TABLE":
         yield from _alter_table(tree, scope, statement_span)
+    elif isinstance(tree, exp.Alter) and kind == "INDEX":
+        yield from _alter_index(tree, scope, statement_span)
+
+
+def _create_schema(
+    tree: exp.Create, scope: StatementScope, statement_span: Span
+) -> Iterator[CreateSchemaFact]:
+    target = tree.this
+    node = target.args.get("db") if isinstance(target, exp.Table) else None
+    if node is not None:
+        exists = bool(tree.args.get("exists"))
+        yield CreateSchemaFact(statement_span, scope.origin, _ident(node), exists)
+
+
+def _create_view(
+    tree: exp.Create, scope: StatementScope, statement_span: Span
+) -> Iterator[CreateViewFact]:
+    target = tree.this
+    table_node = target.this if isinstance(target, exp.Schema) else target
+    view = qualified_name(table_node)
+    if view is None:
+        return
+    properties = tree.args.get("properties")
+    materialized = any(
+        isinstance(prop, exp.MaterializedProperty)
+        for prop in (properties.expressions if properties else ())
+    )
+    yield CreateViewFact(
+        span=statement_span,
+        origin=scope.origin,
+        view=view,
+        name_span=_table_span(table_node, scope) or statement_span,
+        materialized=materialized,
+        or_replace=bool(tree.args.get("replace")),
+    )
+
+
+def _create_type(
+    tree: exp.Create, scope: StatementScope, statement_span: Span
+) -> Iterator[CreateEnumFact]:
+    name = qualified_name(tree.this)
+    body = tree.args.get("expression")
+    if name is None or not isinstance(body, exp.DataType) or body.this != exp.DataType.Type.ENUM:
+        return
+    labels = tuple(label.name for label in body.expressions if isinstance(label, exp.Literal))
+    yield CreateEnumFact(statement_span, scope.origin, name, labels)
+
+
+def _alter_index(tree: exp.Alter, scope: StatementScope, statement_span: Span) -> Iterator[Fact]:
+    index = qualified_name(tree.this)
+    for action in tree.args.get("actions") or ():
+        if index is not None and isinstance(action, exp.AlterRename):
+            new_name = qualified_name(action.this)
+            if new_name is not None:
+                yield RenameIndexFact(statement_span, scope.origin, index, new_name.name)
+
+
+_NAME_FIELDS = {
+    CreateTableFact: "table",
+    CreateIndexFact: "table",
+    CreateViewFact: "view",
+    CreateEnumFact: "type",
+    CreateDomainFact: "domain",
+    CreateFunctionFact: "function",
+}
+
+
+def in_schema(fact: Fact, schema: str) -> Fact:
+    """``fact`` with the unqualified name of the object it creates placed in ``schema`` (the
+    elements of ``CREATE SCHEMA s CREATE TABLE t ...``)."""
+    name_field = _NAME_FIELDS.get(type(fact))
+    name = getattr(fact, name_field) if name_field else None
+    if not isinstance(name, QualifiedName) or name.schema is not None:
+        return fact
+    return replace(fact, **{name_field: QualifiedName(name.name, schema)})
 
 
 def qualified_name(table: exp.Table | None) -> QualifiedName | None:
@@ -83,8 +170,13 @@ def _create_table(
         return
     columns: list[ColumnDef] = []
     constraints: list[ConstraintDef] = []
+    like: list[QualifiedName] = []
     for element in schema_node.expressions if schema_node is not None else ():
-        if isinstance(element, exp.ColumnDef):
+        if isinstance(element, exp.LikeProperty):
+            source = qualified_name(element.this)
+            if source is not None:
+                like.append(source)
+        elif isinstance(element, exp.ColumnDef):
             column = _column(element, scope)
             if column is not None:
                 columns.append(column)
@@ -104,18 +196,44 @@ def _create_table(
         elif isinstance(prop, exp.TemporaryProperty):
             temporary = True
     scope.created_tables.add(table)
+    name_span = _table_span(table_node, scope) or statement_span
+    insert_at, separator = _element_insertion(scope, name_span, columns, constraints)
     yield CreateTableFact(
         span=statement_span,
         origin=scope.origin,
         table=table,
-        name_span=_table_span(table_node, scope) or statement_span,
+        name_span=name_span,
         columns=tuple(columns),
         constraints=tuple(constraints),
         temporary=temporary,
         if_not_exists=bool(tree.args.get("exists")),
         partition_of=partition_of,
         partitioned=partitioned,
+        like=tuple(like),
+        element_insert_at=insert_at,
+        element_separator=separator,
     )
+
+
+def _element_insertion(
+    scope: StatementScope,
+    name_span: Span,
+    columns: list[ColumnDef],
+    constraints: list[ConstraintDef],
+) -> tuple[int | None, str]:
+    """Where a new first table element goes, and what separates it from the current first one
+    (``", "``, or a newline with the elements' indentation)."""
+    paren = scope.tokens.keyword("(", name_span.end - scope.base)
+    if paren is None:
+        return None, ""
+    starts = [c.name_span.start for c in columns] + [c.span.start for c in constraints]
+    if not starts:
+        return scope.base + paren.end + 1, ""
+    first = min(starts)
+    gap = scope.text[paren.end + 1 : first - scope.base]
+    if "\n" in gap:
+        return first, ",\n" + gap.rsplit("\n", 1)[1]
+    return first, ", "
 
 
 def _table_span(table: exp.Expression, scope: StatementScope) -> Span | None:
@@ -164,7 +282,8 @@ def _column(node: exp.ColumnDef, scope: StatementScope) -> ColumnDef | None:
         elif isinstance(kind, exp.CheckColumnConstraint):
             check = kind.this.sql(dialect="postgres") if kind.this else None
         elif isinstance(kind, exp.Reference):
-            references = _reference(kind, (column_name,))
+            label = constraint.this
+            references = _reference(kind, (column_name,), _ident(label) if label else None)
     start = name_span.start - scope.base
     return ColumnDef(
         name=column_name,
@@ -222,12 +341,13 @@ def _table_constraint(
     span = _element_span(span_node, scope)
     if isinstance(body, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint):
         columns = tuple(_key_name(column) for column in body.expressions)
-        return ConstraintDef("primary-key", span, name, columns, not_valid=not_valid)
+        include = _include(body)
+        return ConstraintDef("primary-key", span, name, columns, include=include)
     if isinstance(body, exp.UniqueColumnConstraint):
         target = body.this
         items = target.expressions if isinstance(target, exp.Schema) else ()
         columns = tuple(_key_name(column) for column in items)
-        return ConstraintDef("unique", span, name, columns, not_valid=not_valid)
+        return ConstraintDef("unique", span, name, columns, include=_include(body))
     if isinstance(body, exp.ForeignKey):
         columns = tuple(_key_name(column) for column in body.expressions)
         reference = body.args.get("reference")
@@ -243,6 +363,13 @@ def _table_constraint(
     if isinstance(body, exp.ExcludeColumnConstraint):
         return ConstraintDef("exclude", span, name, not_valid=not_valid)
     return None
+
+
+def _include(node: exp.Expression) -> tuple[str, ...]:
+    params = node.args.get("include")
+    if not isinstance(params, exp.IndexParameters):
+        return ()
+    return tuple(_key_name(column) for column in params.args.get("include") or ())
 
 
 def _key_name(node: exp.Expression) -> str:
@@ -358,7 +485,31 @@ def _index_key(ordered: exp.Expression) -> IndexKey:
         collation=collation,
         descending=descending,
         nulls_first=nulls_first,
+        label=column or _key_label(node),
     )
+
+
+def _key_label(node: exp.Expression) -> str:
+    """The column name Postgres derives for an index expression: a function's name, a cast's
+    operand, ``case``, else ``expr``."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Column):
+        return _ident(node.this)
+    if isinstance(node, exp.Cast):
+        inner = node.this
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Column | exp.Func | exp.Cast):
+            return _key_label(inner)
+        return node.to.sql(dialect="postgres").split("(")[0].split()[-1].lower()
+    if isinstance(node, exp.Case):
+        return "case"
+    if isinstance(node, exp.Func):
+        head = node.sql(dialect="postgres").split("(", 1)[0].strip()
+        if head and head.replace("_", "").replace(".", "").isalnum():
+            return head.split(".")[-1].lower()
+    return "expr"
 
 
 def _function_names(node: exp.Expression) -> list[str]:

@@ -13,17 +13,21 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
 
 from dbsense.analyzers.ir import (
     SQL_FILE,
+    CreateSchemaFact,
     Fact,
     ParseErrorFact,
     QualifiedName,
-    SettingFact,
     Span,
     StatementFact,
 )
-from dbsense.analyzers.sql.ddl import StatementScope, ddl_facts
+from dbsense.analyzers.sql.alter import alter_facts
+from dbsense.analyzers.sql.commands import Words, command_facts, token_name
+from dbsense.analyzers.sql.ddl import StatementScope, ddl_facts, in_schema
+from dbsense.analyzers.sql.queries import query_facts
 from dbsense.analyzers.sql.split import split_statements
 from dbsense.analyzers.sql.tokens import TokenIndex
 
@@ -35,6 +39,9 @@ _KIND_SKIP = {"OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBA
 _TRANSACTION_START = {"BEGIN", "START TRANSACTION"}
 _TRANSACTION_END = {"COMMIT", "ROLLBACK", "END", "ABORT"}
 # Driver placeholders are normalised to a literal of the same length so offsets are kept.
+_ON_ONLY = re.compile(r"(?is)^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b.*?\bON\s+)(ONLY)\b")
+_NESTED_SCHEMA = re.compile(r"(?is)^\s*CREATE\s+SCHEMA\b.*?\b(?:CREATE|GRANT|AUTHORIZATION)\b")
+_FUNCTION = re.compile(r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\b")
 _PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)s|%s|(?<![:\w]):[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -76,14 +83,27 @@ def analyze_sql(
         kind = statement_kind(raw.text)
         if kind in _TRANSACTION_START:
             in_transaction = True
-        facts = _statement_facts(raw.text, raw.span, origin, created, raw.error, placeholders)
+        span = _with_trailing_comment(text, raw.span)
+        facts = _statement_facts(raw.text, span, origin, created, raw.error, placeholders)
         parsed = not any(isinstance(fact, ParseErrorFact) for fact in facts)
         result.analysed += parsed
-        result.facts.append(StatementFact(raw.span, origin, kind, parsed, in_transaction))
+        result.facts.append(StatementFact(span, origin, kind, parsed, in_transaction))
         result.facts.extend(facts)
         if kind in _TRANSACTION_END:
             in_transaction = False
     return result
+
+
+def _with_trailing_comment(text: str, span: Span) -> Span:
+    """Extend a statement's span over a comment that ends its last line (``...; -- noqa``), so
+    text inserted after the statement lands after that comment."""
+    line_end = text.find("\n", span.end)
+    line_end = len(text) if line_end == -1 else line_end
+    tail = text[span.end : line_end]
+    stripped = tail.strip()
+    if stripped and not stripped.startswith("--"):
+        return span
+    return Span(span.start, span.end + len(tail.rstrip()))
 
 
 def _statement_facts(
@@ -97,8 +117,11 @@ def _statement_facts(
     if lexical_error:
         return [ParseErrorFact(span, origin, f"cannot parse statement: {lexical_error}")]
     source = _neutralise_placeholders(text) if placeholders else text
+    source = _ON_ONLY.sub(lambda m: m.group(1) + " " * len(m.group(2)), source)
     try:
         tokens = _POSTGRES.tokenize(source)
+        if _NESTED_SCHEMA.match(source):
+            return _create_schema(source, tokens, span, origin, created)
         trees = _POSTGRES.parser().parse(tokens, source)
     except (ParseError, TokenError) as error:
         return [ParseErrorFact(span, origin, _error_message(error))]
@@ -107,33 +130,68 @@ def _statement_facts(
     tree = trees[0] if trees else None
     if tree is None:
         return []
+    scope = StatementScope(text, span.start, TokenIndex(tokens), origin, created)
     if isinstance(tree, exp.Command):
+        facts = command_facts(source, tokens, span, origin, created)
+        if facts is not None:
+            return facts
         keyword = statement_kind(text) or "statement"
         message = f"`{keyword}` is valid SQL that dbsense does not analyse yet"
         return [ParseErrorFact(span, origin, message, unsupported=True)]
-    scope = StatementScope(text, span.start, TokenIndex(tokens), origin, created)
+    if isinstance(tree, exp.Set) or _FUNCTION.match(source):
+        return command_facts(source, tokens, span, origin, created) or []
     facts: list[Fact] = list(ddl_facts(tree, scope, span))
-    setting = _setting(tree, span, origin)
-    if setting is not None:
-        facts.append(setting)
+    facts.extend(alter_facts(tree, scope, span))
+    facts.extend(query_facts(tree, scope, span))
     return facts
+
+
+def _create_schema(
+    source: str, tokens: list, span: Span, origin: str, created: set[QualifiedName]
+) -> list[Fact]:
+    """``CREATE SCHEMA s [AUTHORIZATION r] [element ...]``: the schema, then each element
+    analysed as its own statement with its unqualified new objects placed in ``s``."""
+    words = Words(source, tokens)
+    index = words.skip(2, "IF", "NOT", "EXISTS")
+    exists = index > 2
+    if words.starts("AUTHORIZATION", at=index):
+        name = token_name(words.tokens[index + 1]) if index + 1 < len(words.tokens) else None
+        index += 2
+    else:
+        name = token_name(words.tokens[index]) if index < len(words.tokens) else None
+        index += 1
+        if words.starts("AUTHORIZATION", at=index):
+            index += 2
+    if not name:
+        return [ParseErrorFact(span, origin, "cannot parse statement: schema name expected")]
+    facts: list[Fact] = [CreateSchemaFact(span, origin, name, exists)]
+    starts = [
+        i
+        for i in range(index, len(words.tokens))
+        if words.upper[i] in ("CREATE", "GRANT") and _depth(words.tokens, i) == 0
+    ]
+    for position, start in enumerate(starts):
+        end = starts[position + 1] if position + 1 < len(starts) else len(words.tokens)
+        begin = words.tokens[start].start
+        finish = words.tokens[end - 1].end + 1
+        element = Span(span.start + begin, span.start + finish)
+        inner = _statement_facts(source[begin:finish], element, origin, created, None, False)
+        facts.extend(in_schema(fact, name) for fact in inner)
+    return facts
+
+
+def _depth(tokens: list, index: int) -> int:
+    depth = 0
+    for token in tokens[:index]:
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+    return depth
 
 
 def _neutralise_placeholders(text: str) -> str:
     return _PLACEHOLDER.sub(lambda m: "1" + " " * (len(m.group()) - 1), text)
-
-
-def _setting(tree: exp.Expression, span: Span, origin: str) -> SettingFact | None:
-    if not isinstance(tree, exp.Set):
-        return None
-    for item in tree.expressions:
-        assignment = item.this if isinstance(item, exp.SetItem) else None
-        if isinstance(assignment, exp.EQ):
-            local = (item.args.get("kind") or "").upper() == "LOCAL"
-            value = assignment.expression
-            text = value.name if isinstance(value, exp.Literal) else value.sql(dialect="postgres")
-            return SettingFact(span, origin, assignment.this.name.lower(), text, local)
-    return None
 
 
 def _error_message(error: Exception) -> str:

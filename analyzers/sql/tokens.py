@@ -74,7 +74,7 @@ class TokenIndex:
                 depth -= 1
             elif depth == 0 and (
                 token.token_type in (TokenType.COMMA, TokenType.SEMICOLON)
-                or token.text.upper() in _COLUMN_CONSTRAINT_WORDS
+                or token.text.upper().split(" ", 1)[0] in _COLUMN_CONSTRAINT_WORDS
             ):
                 break
             if first is None:

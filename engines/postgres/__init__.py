@@ -25,6 +25,19 @@ OPTIONS = (
         "Tables known to stay small: size-aware rules stay quiet or lower the severity.",
     ),
     Option(
+        "applied-migrations",
+        list,
+        [],
+        "Glob patterns of migration files already applied somewhere: fixes never delete "
+        "their statements.",
+    ),
+    Option(
+        "no-pk-allow",
+        list,
+        [],
+        "Tables (`name`, `schema.name` or glob patterns) allowed to have no primary key.",
+    ),
+    Option(
         "fk-index-ignore",
         list,
         [],

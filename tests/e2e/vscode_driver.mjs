@@ -71,9 +71,9 @@ async function quickPick(shortcut, text, rowText) {
   const input = page.locator(".quick-input-widget .quick-input-box input");
   await input.waitFor();
   await input.fill(text);
+  // Enter accepts the focused row: wait until the filtered list has focused the wanted one.
   await page
-    .locator(".quick-input-list .monaco-list-row", { hasText: rowText })
-    .first()
+    .locator(".quick-input-list .monaco-list-row.focused", { hasText: rowText })
     .waitFor();
   await page.keyboard.press("Enter");
   await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
@@ -170,12 +170,11 @@ async function main() {
       .locator(".monaco-hover:visible", { hasText: config.sql.hoverText })
       .first();
     await hover.waitFor();
-    const text = (await hover.innerText()).trim();
-    await page.keyboard.press("Escape");
-    return text;
+    return (await hover.innerText()).trim();
   });
 
   await step("rule-documentation", async () => {
+    await page.keyboard.press("Escape");
     await goTo(target.line, target.column);
     await runCommand("dbsense: Show Rule Documentation");
     await page

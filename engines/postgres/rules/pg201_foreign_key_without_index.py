@@ -12,7 +12,13 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
-from dbsense.engines.postgres.helpers import covers, display_name, index_name
+from dbsense.engines.postgres.helpers import (
+    covers,
+    display_name,
+    free_name,
+    index_name,
+    table_indexes,
+)
 
 
 class ForeignKeyWithoutIndex(Rule):
@@ -30,7 +36,9 @@ class ForeignKeyWithoutIndex(Rule):
     An index covers the key when its first keys are exactly the foreign key's columns (in any
     order) as plain columns, it is a btree (or a hash on one column), and it is not partial
     unless its predicate only excludes NULLs. Primary keys, unique constraints and indexes added
-    by later migrations count.
+    by later migrations count, and so do the indexes of a partitioned parent (Postgres creates
+    them on every partition). When a later `DROP INDEX` removed the index that covered the key,
+    the finding points at that drop too.
 
     ## Example
     ```sql
@@ -87,34 +95,50 @@ class ForeignKeyWithoutIndex(Rule):
                 columns = fk.definition.columns
                 if _ignored(table, columns, ignored):
                     continue
-                if any(covers(index, columns) for index in table.indexes):
+                if any(covers(index, columns) for index in table_indexes(ctx.catalog, table)):
                     continue
                 yield self._finding(table, fk)
 
     def _finding(self, table: Table, fk: ForeignKey) -> Finding:
+        # Names the new index must avoid: this table's indexes, live and dropped.
+        taken = {i.name or "" for i in table.indexes}
+        taken.update(d.index.name or "" for d in table.dropped_indexes)
         columns = fk.definition.columns
         name = display_name(table.name)
-        target = display_name(fk.definition.ref_table)
+        target = display_name(fk.ref_table)
         ref_columns = ", ".join(fk.definition.ref_columns) or "primary key"
         column_list = ", ".join(columns)
         message = (
             f"foreign key {name}({column_list}) -> {target}({ref_columns}) has no index "
             f"whose leading columns are ({column_list})"
         )
-        related = (
-            Related(table.location.path, table.location.span, f"table `{name}` defined here"),
+        related = [
+            Related(table.location.path, table.location.span, f"table `{name}` defined here")
+        ]
+        related.extend(
+            Related(
+                dropped.dropped_at.path,
+                dropped.dropped_at.span,
+                f"index `{dropped.index.name}` covered this foreign key until it was dropped here",
+            )
+            for dropped in table.dropped_indexes
+            if covers(dropped.index, columns)
         )
         return Finding(
-            fk.location.span, message, self._fix(table, fk), related, path=fk.location.path
+            fk.location.span,
+            message,
+            self._fix(table, fk, taken),
+            tuple(related),
+            path=fk.location.path,
         )
 
-    def _fix(self, table: Table, fk: ForeignKey) -> Fix | None:
+    def _fix(self, table: Table, fk: ForeignKey, taken: set[str]) -> Fix | None:
         if not fk.location.path.endswith(".sql"):
             return None
         columns = fk.definition.columns
         concurrently = "" if fk.table_created_in_unit else " CONCURRENTLY"
         statement = (
-            f"\nCREATE INDEX{concurrently} {index_name(table.name, columns)} "
+            f"\nCREATE INDEX{concurrently} {free_name(index_name(table.name, columns), taken)} "
             f"ON {display_name(table.name)} ({', '.join(columns)});"
         )
         end = fk.location.statement.end
