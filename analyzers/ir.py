@@ -606,6 +606,18 @@ class FunctionFact(Fact):
     is_property: bool = False
 
 
+
+@dataclass(frozen=True, slots=True)
+class DynamicSqlFact(Fact):
+    """SQL built at run time (``style``: ``f-string``, ``%``, ``+`` or ``.format``) and passed
+    to ``call``; ``fix_text`` replaces ``fix_span`` with the parameterized form when known."""
+
+    style: str
+    call: str
+    fix_text: str | None = None
+    fix_span: Span | None = None
+
+
 # --- end of Python facts ---
 
 

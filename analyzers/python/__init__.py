@@ -16,6 +16,7 @@ from dbsense.analyzers.python.django import DjangoModels
 from dbsense.analyzers.python.elasticsearch import EsCalls
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.pymongo import MongoCalls
+from dbsense.analyzers.python.raw_sql import EmbeddedSql
 from dbsense.analyzers.python.redis import RedisCalls
 from dbsense.analyzers.python.source import PythonSource, module_name
 from dbsense.analyzers.python.sqlalchemy import SqlAlchemyModels
@@ -37,11 +38,18 @@ def analyze_python(source: SourceFile) -> UnitFacts:
         )
     module = module_name(source.path)
     imports = ImportMap.from_module(parsed.tree, module)
+    embedded = EmbeddedSql(parsed, imports)
     facts: list[Fact] = []
-    for frontend in _frontends(parsed, imports, module):
+    for frontend in (*_frontends(parsed, imports, module), embedded.facts):
         facts.extend(_guarded(frontend))
     facts.sort(key=lambda fact: fact.span.start)
-    return UnitFacts(path=source.path, facts=tuple(facts), suppressions=suppressions)
+    return UnitFacts(
+        path=source.path,
+        facts=tuple(facts),
+        statements=embedded.statements,
+        analysed_statements=embedded.analysed,
+        suppressions=suppressions,
+    )
 
 
 def _frontends(
