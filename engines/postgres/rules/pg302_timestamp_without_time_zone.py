@@ -1,6 +1,15 @@
 from collections.abc import Iterator
 
-from dbsense.analyzers.ir import AddColumnFact, ColumnDef, CreateTableFact, QualifiedName
+from dbsense.analyzers.ir import (
+    ALEMBIC,
+    SQL_FILE,
+    SQLALCHEMY,
+    AddColumnFact,
+    ColumnDef,
+    CreateTableFact,
+    QualifiedName,
+    TypeRef,
+)
 from dbsense.engines.core import (
     Applicability,
     Edit,
@@ -64,14 +73,18 @@ class TimestampWithoutTimeZone(Rule):
     def check(self, fact: CreateTableFact | AddColumnFact, ctx: RuleContext) -> Iterator[Finding]:
         columns = fact.columns if isinstance(fact, CreateTableFact) else (fact.column,)
         for column in columns:
-            finding = self._check_column(fact.table, column)
+            finding = self._check_column(fact.table, column, fact.origin)
             if finding is not None:
                 yield finding
 
-    def _check_column(self, table: QualifiedName, column: ColumnDef) -> Finding | None:
+    def _check_column(
+        self, table: QualifiedName, column: ColumnDef, origin: str = SQL_FILE
+    ) -> Finding | None:
         type_ = column.type
         if type_ is None or type_.name != NAIVE:
             return None
+        if origin in (SQLALCHEMY, ALEMBIC):
+            return self._framework_finding(table, column, type_)
         replacement = "timestamptz"
         if type_.args:
             replacement += f"({','.join(type_.args)})"
@@ -82,5 +95,31 @@ class TimestampWithoutTimeZone(Rule):
             type_.span,
             f"`{table}.{column.name}` is `timestamp without time zone`; "
             "use `timestamptz` to store an instant",
+            fix,
+        )
+
+    def _framework_finding(
+        self, table: QualifiedName, column: ColumnDef, type_: TypeRef
+    ) -> Finding:
+        """``DateTime()`` -> ``DateTime(timezone=True)``; a ``Mapped[datetime]`` annotation
+        gets no fix (the column needs an explicit type)."""
+        raw = type_.raw.strip()
+        fix = None
+        if "DateTime" in raw or "TIMESTAMP" in raw:
+            if "timezone=False" in raw:
+                replacement = raw.replace("timezone=False", "timezone=True")
+            elif raw.endswith("()"):
+                replacement = raw[:-1] + "timezone=True)"
+            elif raw.endswith(")"):
+                replacement = raw[:-1].rstrip().rstrip(",") + ", timezone=True)"
+            else:
+                replacement = raw + "(timezone=True)"
+            fix = Fix(
+                f"Use `{replacement}`", (Edit(type_.span, replacement),), Applicability.UNSAFE
+            )
+        return Finding(
+            type_.span,
+            f"`{table}.{column.name}` is `timestamp without time zone`; "
+            "use `DateTime(timezone=True)` to store an instant",
             fix,
         )
