@@ -7,6 +7,7 @@ comparison in a ``WHERE`` (each query level resolves its own FROM aliases).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from sqlglot import exp
@@ -34,6 +35,7 @@ _OPERATORS = {
 }
 _MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _PLACEHOLDER_STARTS = ("%", ":", "$", "?")
+_PLACEHOLDER = re.compile(r"%\([A-Za-z_]\w*\)s|%s|:[A-Za-z_]\w*|\$\d+|\?")
 
 
 def query_facts(
@@ -270,6 +272,11 @@ def _fact(
         return None
     written = scope.text[value_span.start - scope.base : value_span.end - scope.base]
     placeholder = written.startswith(_PLACEHOLDER_STARTS)
+    if placeholder:
+        match = _PLACEHOLDER.match(scope.text, value_span.start - scope.base)
+        if match is not None:
+            written = match.group()
+            value_span = Span(value_span.start, value_span.start + len(written))
     name = column.this.this if column.this.quoted else column.this.this.lower()
     start, end = min(column_span.start, value_span.start), max(column_span.end, value_span.end)
     return ComparisonFact(

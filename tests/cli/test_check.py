@@ -60,7 +60,7 @@ def test_exit_zero_and_select_ignore(tmp_path, cli):
     )
     assert {item["code"] for item in json.loads(by_name.stdout)} == {"PG302"}
     by_prefix = cli("check", "--select", "PG1,PG2", "--format", "json", cwd=project)
-    assert {item["code"] for item in json.loads(by_prefix.stdout)} == {"PG101", "PG201"}
+    assert {item["code"] for item in json.loads(by_prefix.stdout)} == {"PG101", "PG115", "PG201"}
     ignored = cli("check", "--ignore", "PG1,PG2", "--format", "json", cwd=project)
     assert "PG101" not in {item["code"] for item in json.loads(ignored.stdout)}
     extended = cli(

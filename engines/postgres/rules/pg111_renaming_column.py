@@ -87,7 +87,7 @@ class RenamingColumn(Rule):
             return
         table = display_name(fact.table)
         recipe = (
-            f"ALTER TABLE {table} ADD COLUMN {fact.new_name} <type>;\n"
+            f"-- ALTER TABLE {table} ADD COLUMN {fact.new_name} (the type of {fact.column});\n"
             f"-- write both {fact.column} and {fact.new_name}, backfill, switch reads, "
             f"then drop {fact.column} in a later migration"
         )
