@@ -237,8 +237,12 @@ async function main() {
       .locator(".view-lines", { hasText: config.sql.fixedText })
       .waitFor();
     // The finding leaves the Problems panel and its squiggle leaves the editor.
+    // (Other files may have findings with the same code: match the position too.)
+    const problem = new RegExp(
+      `${target.code}.*\\[Ln ${target.line}, Col ${target.column}\\]`,
+    );
     await page
-      .locator(".markers-panel .monaco-list-row", { hasText: target.code })
+      .locator(".markers-panel .monaco-list-row", { hasText: problem })
       .first()
       .waitFor({ state: "detached" });
     await page.waitForFunction(
