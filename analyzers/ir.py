@@ -618,6 +618,18 @@ class DynamicSqlFact(Fact):
     fix_span: Span | None = None
 
 
+
+@dataclass(frozen=True, slots=True)
+class FrameworkFixFact(Fact):
+    """A migration framework's own remedy for the operation at ``span`` (e.g. ``purpose``
+    ``concurrently``: Alembic's ``autocommit_block()`` + ``postgresql_concurrently=True``,
+    Django's ``AddIndexConcurrently`` + ``atomic = False``); rules offer it as their fix."""
+
+    purpose: str
+    title: str
+    edits: tuple[tuple[Span, str], ...]
+
+
 # --- end of Python facts ---
 
 

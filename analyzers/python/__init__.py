@@ -10,9 +10,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from dbsense.analyzers.ir import Fact, ParseErrorFact, SourceFile, Span, UnitFacts
+from dbsense.analyzers.budget import Deadline
+from dbsense.analyzers.ir import (
+    ALEMBIC,
+    DJANGO_MIGRATION,
+    Fact,
+    ParseErrorFact,
+    SourceFile,
+    Span,
+    UnitFacts,
+)
 from dbsense.analyzers.python.access import AccessPatterns
+from dbsense.analyzers.python.alembic import AlembicRevision
 from dbsense.analyzers.python.django import DjangoModels
+from dbsense.analyzers.python.django_migrations import DjangoMigration
 from dbsense.analyzers.python.elasticsearch import EsCalls
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.pymongo import MongoCalls
@@ -25,8 +36,9 @@ from dbsense.analyzers.suppressions import find_suppressions
 _LOG = logging.getLogger(__name__)
 
 
-def analyze_python(source: SourceFile) -> UnitFacts:
-    """Facts of one Python document. User code is parsed, never imported or executed."""
+def analyze_python(source: SourceFile, deadline: Deadline | None = None) -> UnitFacts:
+    """Facts of one Python document. User code is parsed, never imported or executed. Passes
+    left when ``deadline`` passes are skipped with a notice."""
     suppressions = tuple(find_suppressions(source.text, "python"))
     try:
         parsed = PythonSource.parse(source.path, source.text)
@@ -38,9 +50,20 @@ def analyze_python(source: SourceFile) -> UnitFacts:
         )
     module = module_name(source.path)
     imports = ImportMap.from_module(parsed.tree, module)
+    alembic = AlembicRevision(parsed, imports)
+    django = DjangoMigration(parsed, imports)
+    migration = alembic if alembic.is_revision else django if django.is_migration else None
     embedded = EmbeddedSql(parsed, imports)
     facts: list[Fact] = []
+    if migration is not None:
+        facts.extend(_guarded(migration.facts))
+        embedded.origin = ALEMBIC if migration is alembic else DJANGO_MIGRATION
+        embedded.created_tables = migration.created_tables
     for frontend in (*_frontends(parsed, imports, module), embedded.facts):
+        if deadline is not None and deadline.passed():
+            notice = deadline.notice("some checks of this file were skipped")
+            facts.append(ParseErrorFact(Span(0, 0), "python", notice, unsupported=True))
+            break
         facts.extend(_guarded(frontend))
     facts.sort(key=lambda fact: fact.span.start)
     return UnitFacts(
@@ -49,6 +72,8 @@ def analyze_python(source: SourceFile) -> UnitFacts:
         statements=embedded.statements,
         analysed_statements=embedded.analysed,
         suppressions=suppressions,
+        unit_id=migration.unit_id if migration is not None else None,
+        depends_on=migration.depends_on if migration is not None else (),
     )
 
 

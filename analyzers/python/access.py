@@ -338,6 +338,7 @@ class AccessPatterns:
 
 
 _LIBRARIES = {
+    "alembic",
     "django",
     "sqlalchemy",
     "rest_framework",

@@ -10,6 +10,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.framework import framework_fix
 
 
 class CreateIndexNotConcurrently(Rule):
@@ -72,7 +73,7 @@ class CreateIndexNotConcurrently(Rule):
             return
         insert_at = fact.concurrently_insert_at
         span = Span(fact.span.start, insert_at) if insert_at else fact.span
-        fix = None
+        fix = framework_fix(ctx, fact.span, "concurrently")
         if insert_at is not None:
             fix = Fix(
                 "Add `CONCURRENTLY`",
