@@ -98,6 +98,11 @@ def driver_config(url: str, workspace: Path, findings: list[dict[str, Any]]) -> 
         "python": {"file": PYTHON_FILE, "codes": python_codes},
         "catalogText": "orders",
         "outputText": "falling back to `python3`",
+        "brokenPyproject": {
+            "file": str(workspace / "pyproject.toml"),
+            "text": '[tool.dbsense\nselect = ["PG"\n',
+            "logText": "pyproject.toml: invalid TOML",
+        },
         "workspaceSettingsFile": str(workspace / ".vscode" / "settings.json"),
         "badInterpreter": BAD_INTERPRETER,
         "badInterpreterText": "could not run the Python interpreter",
@@ -198,6 +203,7 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
     assert not has_dbsense(used.group(2)), f"{used.group(2)} has dbsense installed"
     assert "Server started." in log
 
+    assert "pyproject.toml: invalid TOML" in result["broken-pyproject"]
     assert BAD_INTERPRETER in result["bad-interpreter"]
     assert "still-editing" in {step["name"] for step in result["steps"]}
     assert time.monotonic() - started < MAX_DURATION_S

@@ -287,6 +287,26 @@ async function main() {
     return (await text.innerText()).replace(/\s+/g, " ");
   });
 
+  await step("broken-pyproject", async () => {
+    writeFileSync(config.brokenPyproject.file, config.brokenPyproject.text);
+    // The server reports the file and goes on with defaults: the log says so at its end, and
+    // the findings stay.
+    await page
+      .locator(".part.panel .monaco-editor .view-lines")
+      .first()
+      .click();
+    await page.keyboard.press("Control+End");
+    const log = page
+      .locator(".part.panel .monaco-editor .view-lines", {
+        hasText: config.brokenPyproject.logText,
+      })
+      .first();
+    await log.waitFor();
+    const text = (await log.innerText()).replace(/\s+/g, " ");
+    await problemRows(config.python.codes[0]);
+    return text;
+  });
+
   await step("bad-interpreter", async () => {
     mkdirSync(dirname(config.workspaceSettingsFile), { recursive: true });
     writeFileSync(
