@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--redis-url", help="also run the read-only live Redis checks")
     check.add_argument(
+        "--database-url",
+        default=os.environ.get("DBSENSE_DATABASE_URL"),
+        help="also run the read-only live PostgreSQL checks (default: $DBSENSE_DATABASE_URL)",
+    )
+    check.add_argument(
         "--config", type=Path, help="configuration file (pyproject.toml or dbsense.toml)"
     )
     check.add_argument(
@@ -65,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the language server over stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
+
+    from dbsense.deliver import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -78,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_rules(args.format)
         if args.command == "rule":
             return run_rule(args.rule)
+        if args.command in ("erd", "report", "migration"):
+            from dbsense.deliver import run_command
+
+            return run_command(args)
         if args.command == "serve":
             from dbsense.server.server import run_stdio
 
@@ -161,6 +174,10 @@ def run_check(args: argparse.Namespace) -> int:
     if prefix:
         result = _prefixed(result, prefix)
         texts = {f"{prefix}/{path}": text for path, text in texts.items()}
+    if args.database_url:
+        from dbsense.live.check import run_live
+
+        result.violations.extend(run_live(args.database_url, settings).violations)
     sys.stdout.write(render(args.format, result, texts, statistics=args.statistics))
     if args.redis_url:
         _live_redis(args.redis_url)

@@ -86,6 +86,29 @@ OPTIONS = (
         ["deleted_at", "is_deleted", "deleted", "archived_at"],
         "Columns that mark soft-deleted rows.",
     ),
+    Option(
+        "unused-index-days",
+        int,
+        30,
+        "Live: days of usage statistics before an index that was never scanned is unused.",
+        minimum=0,
+    ),
+    Option(
+        "max-connections",
+        int,
+        100,
+        "The server's `max_connections`, for connection-pool arithmetic.",
+        minimum=1,
+    ),
+    Option(
+        "workers",
+        int,
+        None,
+        "Application processes per deployment; unset means `gunicorn.conf.py`, else 1.",
+        minimum=1,
+    ),
+    Option("threads", int, None, "Threads per process; unset means `gunicorn.conf.py`, else 1."),
+    Option("pooler", bool, False, "Connections go through a pooler such as PgBouncer."),
 )
 
 RULES = discover_rules(__name__)
