@@ -576,6 +576,8 @@ class QuerySource:
     insert_at: int | None = None
     import_at: int | None = None
     loader_names: tuple[tuple[str, str], ...] = ()  # ("selectinload", local name) in scope
+    bounded: bool = False  # sliced, limited, paginated, streamed or filtered on a key
+    query_span: Span | None = None  # the query expression the loop iterates
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,6 +630,32 @@ class FrameworkFixFact(Fact):
     purpose: str
     title: str
     edits: tuple[tuple[Span, str], ...]
+
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSetupFact(Fact):
+    """An engine, pool or connection created in code (``span`` is the call): ``kind`` is e.g.
+    ``create_engine``, ``psycopg.connect``, ``ConnectionPool`` or ``django-databases`` (a
+    ``DATABASES`` setting). Pool sizes are the literal values, ``None`` when left default."""
+
+    kind: str
+    function: str | None = None  # enclosing function, ``None`` at module scope
+    request_kind: str | None = None
+    guarded: bool = False  # cached, factory, ``if _engine is None`` guard, or test code
+    pool_size: int | None = None
+    max_overflow: int | None = None
+    null_pool: bool = False
+    port: int | None = None
+
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentFact(Fact):
+    """Process and thread counts of an app server config (``gunicorn.conf.py``)."""
+
+    workers: int | None = None
+    threads: int | None = None
 
 
 # --- end of Python facts ---

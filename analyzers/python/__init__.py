@@ -22,6 +22,7 @@ from dbsense.analyzers.ir import (
 )
 from dbsense.analyzers.python.access import AccessPatterns
 from dbsense.analyzers.python.alembic import AlembicRevision
+from dbsense.analyzers.python.connections import ConnectionSetups
 from dbsense.analyzers.python.django import DjangoModels
 from dbsense.analyzers.python.django_migrations import DjangoMigration
 from dbsense.analyzers.python.elasticsearch import EsCalls
@@ -87,6 +88,7 @@ def _frontends(
         MongoCalls(parsed, imports, module).facts,
         EsCalls(parsed, imports, module).facts,
         AccessPatterns(parsed, imports, module).facts,
+        ConnectionSetups(parsed, imports).facts,
     ]
 
 

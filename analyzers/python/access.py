@@ -138,7 +138,7 @@ class AccessPatterns:
         owner = self.scopes.class_of(function) if function is not None else None
         calls = tuple(self._calls(body, roots, owner, node))
         queries = tuple(self._loop_queries(body, node, set(roots)))
-        if not (accesses or calls or queries):
+        if not (accesses or calls or queries or source):
             return None
         qualified = None
         if function is not None:

@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dbsense.analyzers.ir import Fact, FunctionFact, ModelFact, RelationDef
+from dbsense.analyzers.ir import (
+    ConnectionSetupFact,
+    DeploymentFact,
+    Fact,
+    FunctionFact,
+    ModelFact,
+    RelationDef,
+)
 
-INDEXED_FACTS = (ModelFact, FunctionFact)
+INDEXED_FACTS = (ModelFact, FunctionFact, ConnectionSetupFact, DeploymentFact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,8 @@ class Located:
 class PythonIndex:
     models: dict[str, Located] = field(default_factory=dict)
     functions: dict[str, Located] = field(default_factory=dict)
+    connections: list[tuple[str, ConnectionSetupFact]] = field(default_factory=list)
+    deployments: list[tuple[str, DeploymentFact]] = field(default_factory=list)
     _reverse: dict[str, dict[str, RelationDef]] | None = None
     _by_name: dict[str, list[str]] = field(default_factory=dict)
 
@@ -42,6 +51,10 @@ class PythonIndex:
             self._reverse = None
         elif isinstance(fact, FunctionFact):
             self.functions.setdefault(fact.qualified, Located(path, fact))
+        elif isinstance(fact, ConnectionSetupFact):
+            self.connections.append((path, fact))
+        elif isinstance(fact, DeploymentFact):
+            self.deployments.append((path, fact))
 
     # --- lookups ---------------------------------------------------------------------------
 

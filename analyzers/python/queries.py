@@ -201,6 +201,8 @@ class QueryFinder:
             values,
             iterator,
             insert_at=self._django_insert_at(insert_node),
+            bounded=_bounded(node),
+            query_span=self.source.span(insert_node),
         )
 
     def _django_insert_at(self, node: ast.AST) -> int | None:
@@ -245,6 +247,8 @@ class QueryFinder:
             model,
             tuple(_with_prefixes(eager)),
             insert_at=self.source.span(root).end,
+            bounded=_bounded(node),
+            query_span=self.source.span(node),
             import_at=self._import_at(),
             loader_names=loaders,
         )
@@ -324,6 +328,40 @@ class QueryFinder:
         end = self.source.span(last).end
         newline = self.source.text.find("\n", end)
         return len(self.source.text) if newline == -1 else newline + 1
+
+
+_BOUNDING_METHODS = {"limit", "first", "one", "one_or_none", "get", "iterator", "yield_per", "last"}
+_KEY_FILTERS = {"pk", "id", "pk__in", "id__in"}
+
+
+def _bounded(node: ast.AST) -> bool:
+    """True when a query chain is sliced, limited, streamed or filtered on a key."""
+    for link in chain(node):
+        if isinstance(link, ast.Subscript) and isinstance(link.slice, ast.Slice):
+            return True
+        if isinstance(link, ast.Call) and isinstance(link.func, ast.Attribute):
+            name = link.func.attr
+            if name in _BOUNDING_METHODS:
+                return True
+            if name in ("filter", "filter_by") and any(
+                k.arg in _KEY_FILTERS for k in link.keywords
+            ):
+                return True
+            if name in ("where", "filter") and any(_is_key_comparison(a) for a in link.args):
+                return True
+            if name in ("execute", "scalars", "scalar") and link.args and _bounded(link.args[0]):
+                return True
+    return False
+
+
+def _is_key_comparison(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Compare)
+        and isinstance(node.left, ast.Attribute)
+        and node.left.attr == "id"
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], ast.Eq)
+    )
 
 
 def _attr_name(node: ast.AST) -> str | None:
