@@ -1,10 +1,9 @@
 """ALTER TABLE sub-commands, DROP TABLE and DROP INDEX -> facts.
 
-ddl.py covers ``ADD COLUMN``/``ADD CONSTRAINT``; this module the other sub-commands. Forms
-sqlglot leaves as an opaque ``exp.Command`` (``VALIDATE CONSTRAINT``, a type change mixed with
-them...) are read from the tokens by :func:`command_facts`. Each sub-command gets the span of its
-own text (``ALTER COLUMN c TYPE bigint``), found by splitting the tokens after the table name at
-top-level commas.
+ddl.py covers ``ADD COLUMN``/``ADD CONSTRAINT`` and commands.py the forms sqlglot leaves as an
+opaque ``exp.Command`` (``VALIDATE CONSTRAINT``); this module the other sub-commands. Each gets
+the span of its own text (``ALTER COLUMN c TYPE bigint``), found by splitting the tokens after
+the table name at top-level commas.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
-from sqlglot.errors import ParseError
 from sqlglot.tokens import Token, TokenType
 
 from dbsense.analyzers.ir import (
@@ -30,7 +28,6 @@ from dbsense.analyzers.ir import (
     RenameTableFact,
     Span,
     TypeRef,
-    ValidateConstraintFact,
 )
 from dbsense.analyzers.sql.ddl import StatementScope, qualified_name
 from dbsense.analyzers.sql.types import type_ref
@@ -66,25 +63,6 @@ def alter_facts(
             yield from _drop_tables(tree, scope, statement_span)
         elif kind == "INDEX":
             yield from _drop_indexes(tree, scope, statement_span)
-
-
-def command_facts(scope: StatementScope, statement_span: Span) -> list[Fact] | None:
-    """Facts of an ``ALTER TABLE`` that sqlglot left as a command, read from the tokens.
-
-    Returns ``None`` unless every sub-command is understood, so the caller can try other readers
-    or report the statement as not analysed."""
-    header = _header(scope.tokens.tokens)
-    if header is None:
-        return None
-    table, first = header
-    created = table in scope.created_tables
-    facts: list[Fact] = []
-    for action in _actions(scope.tokens.tokens, first):
-        fact = _command_action(action, table, created, scope, statement_span)
-        if fact is None:
-            return None
-        facts.append(fact)
-    return facts or None
 
 
 # --- parsed ALTER TABLE ------------------------------------------------------------------------
@@ -321,93 +299,6 @@ def _actions(tokens: Sequence[Token], first: int) -> list[_Action]:
     if current:
         actions.append(_Action(current))
     return actions
-
-
-def _command_action(
-    action: _Action,
-    table: QualifiedName,
-    created: bool,
-    scope: StatementScope,
-    statement_span: Span,
-) -> Fact | None:
-    """One sub-command of an unparsed ``ALTER TABLE``, or ``None`` when it is not understood."""
-    words = action.words
-    tokens = action.tokens
-    span = scope.span(*action.local_span())
-    origin = scope.origin
-    if len(words) == 3 and words[:2] == ["VALIDATE", "CONSTRAINT"]:
-        name = _token_name(tokens[2])
-        return ValidateConstraintFact(statement_span, origin, table, name, span, created)
-    if words[:2] == ["DROP", "CONSTRAINT"]:
-        rest = tokens[2:]
-        if_exists = [t.text.upper() for t in rest[:2]] == ["IF", "EXISTS"]
-        rest = rest[2:] if if_exists else rest
-        if not rest:
-            return None
-        cascade = rest[-1].text.upper() == "CASCADE"
-        name = _token_name(rest[0])
-        return DropConstraintFact(
-            statement_span, origin, table, name, span, cascade, if_exists, created
-        )
-    if words[:1] == ["ALTER"]:
-        return _command_alter_column(action, table, created, scope, statement_span)
-    return None
-
-
-def _command_alter_column(
-    action: _Action,
-    table: QualifiedName,
-    created: bool,
-    scope: StatementScope,
-    statement_span: Span,
-) -> Fact | None:
-    words = action.words
-    position = 2 if words[1:2] == ["COLUMN"] else 1
-    if position >= len(words):
-        return None
-    column = _token_name(action.tokens[position])
-    rest = words[position + 1 :]
-    span = scope.span(*action.local_span())
-    origin = scope.origin
-    if rest in (["SET", "NOT", "NULL"], ["DROP", "NOT", "NULL"]):
-        return AlterColumnNullFact(
-            statement_span, origin, table, column, span, rest[0] == "SET", created
-        )
-    if rest == ["DROP", "DEFAULT"]:
-        return AlterColumnDefaultFact(statement_span, origin, table, column, span, None, created)
-    if "TYPE" in rest and rest[0] in ("TYPE", "SET"):
-        return _command_type(action, table, column, created, scope, statement_span)
-    return None
-
-
-def _command_type(
-    action: _Action,
-    table: QualifiedName,
-    column: str,
-    created: bool,
-    scope: StatementScope,
-    statement_span: Span,
-) -> Fact | None:
-    words = action.words
-    if words[-1] == "TYPE":
-        return None
-    start = action.tokens[words.index("TYPE") + 1].start
-    end = action.local_span()[1]
-    using = None
-    if "USING" in words:
-        using_token = action.tokens[words.index("USING")]
-        using = scope.text[using_token.end + 1 : end].strip()
-        end = using_token.start
-    raw = scope.text[start:end].strip()
-    try:
-        data_type = exp.DataType.build(raw, dialect="postgres")
-    except (ParseError, ValueError):
-        return None
-    type_ = type_ref(data_type, raw, scope.span(start, start + len(raw)))
-    span = scope.span(*action.local_span())
-    return AlterColumnTypeFact(
-        statement_span, scope.origin, table, column, span, type_, using, created
-    )
 
 
 def _token_name(token: Token) -> str:
