@@ -98,6 +98,7 @@ def driver_config(url: str, workspace: Path, findings: list[dict[str, Any]]) -> 
         "python": {"file": PYTHON_FILE, "codes": python_codes},
         "catalogText": "orders",
         "outputText": "falling back to `python3`",
+        "ignoredCode": "RD101",
         "brokenPyproject": {
             "file": str(workspace / "pyproject.toml"),
             "text": '[tool.dbsense\nselect = ["PG"\n',
@@ -194,6 +195,10 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
 
     for code in config["python"]["codes"]:
         assert any(code in row for row in result["python-findings"]["problems"]), result
+
+    remaining = " ".join(result["settings-change"])
+    assert "RD101" not in remaining
+    assert "PG302" in remaining
 
     log = result["output-channel"]
     assert "falling back to `python3`" in log

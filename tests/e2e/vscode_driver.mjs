@@ -270,6 +270,22 @@ async function main() {
     );
   }
 
+  await step("settings-change", async () => {
+    // A setting the running server applies without a restart: ignore one rule.
+    mkdirSync(dirname(config.workspaceSettingsFile), { recursive: true });
+    writeFileSync(
+      config.workspaceSettingsFile,
+      JSON.stringify({ "dbsense.ignore": [config.ignoredCode] }),
+    );
+    await page
+      .locator(".markers-panel .monaco-list-row", {
+        hasText: config.ignoredCode,
+      })
+      .first()
+      .waitFor({ state: "detached" });
+    return problemRows();
+  });
+
   await step("output-channel", async () => {
     await runCommand("dbsense: Show Output");
     // The setup lines come first: show the top of the log.
