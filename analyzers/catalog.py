@@ -356,7 +356,7 @@ class Catalog:
             partition_of=None,
             created_order=self._unit,
         )
-        if fact.element_insert_at is not None:
+        if fact.element_insert_at is not None and fact.partition_of is None:
             table.element_insert = (fact.element_insert_at, fact.element_separator)
         self.tables[key] = table
         self._relations.add(key)
@@ -703,14 +703,30 @@ def _alter(catalog: Catalog, path: str, fact: Fact, name: QualifiedName) -> Tabl
     return table
 
 
+def _family(catalog: Catalog, table: Table) -> list[Table]:
+    """``table`` and, for a partitioned table, its partitions at every level: column changes
+    on a partitioned table apply to all of them."""
+    family = [table]
+    if table.partitioned:
+        for child in [t for t in catalog.tables.values() if t.partition_of == table.name]:
+            family.extend(_family(catalog, child))
+    return family
+
+
 def _h_create_table(catalog: Catalog, path: str, fact: CreateTableFact) -> None:
     catalog._create_table(path, fact)
 
 
 def _h_add_column(catalog: Catalog, path: str, fact: AddColumnFact) -> None:
     table = _alter(catalog, path, fact, fact.table)
-    if table is not None and fact.column.name not in table.columns:
-        catalog._add_column(table, path, fact.column, fact.span, fact.table_created_in_unit)
+    for member in _family(catalog, table) if table is not None else ():
+        if fact.column.name not in member.columns:
+            created = fact.table_created_in_unit
+            if member is not table:  # partitions get the column, not its constraints
+                column = replace(fact.column, primary_key=False, unique=False, references=None)
+                catalog._add_column(member, path, column, fact.span, created)
+            else:
+                catalog._add_column(member, path, fact.column, fact.span, created)
 
 
 def _h_add_constraint(catalog: Catalog, path: str, fact: AddConstraintFact) -> None:
@@ -779,11 +795,23 @@ def _h_parse_error(catalog: Catalog, path: str, fact: ParseErrorFact) -> None:
 
 
 def _h_attach(catalog: Catalog, path: str, fact: AttachPartitionFact) -> None:
+    if fact.index:
+        # The child index becomes the parent index's copy on one partition, which the catalog
+        # models once, on the parent.
+        found = catalog._find_index(fact.partition)
+        if found is not None and catalog._find_index(fact.table) is not None:
+            catalog._remove_index(*found)
+        return
     parent = _alter(catalog, path, fact, fact.table)
     child = catalog.table(fact.partition)
     if parent is not None and child is not None:
         child.partition_of = parent.name if fact.attach else None
         child.changes.append(Location(path, fact.span, fact.span))
+        if fact.attach:  # a child CHECK named like the parent's merges into the inherited one
+            for name, check in list(child.constraints.items()):
+                inherited = parent.constraints.get(name)
+                if check.kind == "check" and inherited is not None and inherited.kind == "check":
+                    del child.constraints[name]
 
 
 def _h_identity(catalog: Catalog, path: str, fact: AddIdentityFact) -> None:
@@ -804,18 +832,20 @@ def _h_rename_index(catalog: Catalog, path: str, fact: RenameIndexFact) -> None:
 
 def _h_column_type(catalog: Catalog, path: str, fact: AlterColumnTypeFact) -> None:
     table = _alter(catalog, path, fact, fact.table)
-    column = table.columns.get(fact.column) if table else None
-    if column is not None and fact.type is not None:
-        column.type = fact.type
-        column.changes.append(Location(path, fact.action_span, fact.span))
+    for member in _family(catalog, table) if table is not None else ():
+        column = member.columns.get(fact.column)
+        if column is not None and fact.type is not None:
+            column.type = fact.type
+            column.changes.append(Location(path, fact.action_span, fact.span))
 
 
 def _h_column_null(catalog: Catalog, path: str, fact: AlterColumnNullFact) -> None:
     table = _alter(catalog, path, fact, fact.table)
-    column = table.columns.get(fact.column) if table else None
-    if column is not None:
-        column.nullable = not fact.not_null
-        column.changes.append(Location(path, fact.action_span, fact.span))
+    for member in _family(catalog, table) if table is not None else ():
+        column = member.columns.get(fact.column)
+        if column is not None:
+            column.nullable = not fact.not_null
+            column.changes.append(Location(path, fact.action_span, fact.span))
 
 
 def _h_column_default(catalog: Catalog, path: str, fact: AlterColumnDefaultFact) -> None:
@@ -828,9 +858,9 @@ def _h_column_default(catalog: Catalog, path: str, fact: AlterColumnDefaultFact)
 
 def _h_rename_column(catalog: Catalog, path: str, fact: RenameColumnFact) -> None:
     table = _alter(catalog, path, fact, fact.table)
-    if table is not None:
-        location = Location(path, fact.action_span, fact.span)
-        catalog._rename_column(table, fact.column, fact.new_name, location)
+    location = Location(path, fact.action_span, fact.span)
+    for member in _family(catalog, table) if table is not None else ():
+        catalog._rename_column(member, fact.column, fact.new_name, location)
 
 
 def _h_rename_table(catalog: Catalog, path: str, fact: RenameTableFact) -> None:
@@ -841,8 +871,8 @@ def _h_rename_table(catalog: Catalog, path: str, fact: RenameTableFact) -> None:
 
 def _h_drop_column(catalog: Catalog, path: str, fact: DropColumnFact) -> None:
     table = _alter(catalog, path, fact, fact.table)
-    if table is not None:
-        catalog._drop_column(table, fact.column)
+    for member in _family(catalog, table) if table is not None else ():
+        catalog._drop_column(member, fact.column)
 
 
 def _h_validate(catalog: Catalog, path: str, fact: ValidateConstraintFact) -> None:

@@ -478,6 +478,7 @@ class AttachPartitionFact(Fact):
     table: QualifiedName
     partition: QualifiedName
     attach: bool = True
+    index: bool = False  # ``ALTER INDEX parent ATTACH PARTITION child`` (names are indexes)
 
 
 @dataclass(frozen=True, slots=True)

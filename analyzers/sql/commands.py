@@ -423,9 +423,12 @@ def _alter_index(words: Words, span: Span, origin: str) -> list[Fact] | None:
     if not words.starts("ALTER", "INDEX"):
         return None
     index = words.skip(2, "IF", "EXISTS")
-    _, index = words.name(index)
+    parent, index = words.name(index)
     if words.starts("ATTACH", "PARTITION", at=index):
-        return []
+        child, _ = words.name(index + 2)
+        if parent is None or child is None:
+            return None
+        return [AttachPartitionFact(span, origin, parent, child, index=True)]
     if index < len(words.upper) and words.upper[index] in {"SET", "RESET", "OWNER"}:
         return []
     return None
