@@ -184,7 +184,7 @@ class AlembicRevision:
         keys: list[IndexKey] = []
         for column in columns if isinstance(columns, (list, tuple)) else ():
             if isinstance(column, str):
-                keys.append(IndexKey(column, column))
+                keys.append(IndexKey(column, column, label=column))
         if not keys and isinstance(columns_node, (ast.List, ast.Tuple)):
             keys = [IndexKey(ast.unparse(e)) for e in columns_node.elts]
         concurrently = literal(keyword(call, "postgresql_concurrently")) is True

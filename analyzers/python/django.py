@@ -412,7 +412,7 @@ class DjangoModels:
             name=name,
             table=model.table,
             table_span=span,
-            keys=tuple(IndexKey(column, column) for column in columns),
+            keys=tuple(IndexKey(column, column, label=column) for column in columns),
             unique=unique,
             method=method,
             table_created_in_unit=True,

@@ -255,7 +255,10 @@ class DjangoMigration:
             table=table,
             table_span=span,
             keys=tuple(
-                IndexKey(n.lstrip("-"), n.lstrip("-"), descending=n.startswith("-")) for n in names
+                IndexKey(
+                    n.lstrip("-"), n.lstrip("-"), descending=n.startswith("-"), label=n.lstrip("-")
+                )
+                for n in names
             ),
             concurrently=concurrently,
             method=method,

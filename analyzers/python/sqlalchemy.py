@@ -440,7 +440,7 @@ class SqlAlchemyModels:
             name=name,
             table=model.table,
             table_span=span,
-            keys=tuple(IndexKey(column, column) for column in columns),
+            keys=tuple(IndexKey(column, column, label=column) for column in columns),
             unique=unique,
             method=method,
             where=where,
