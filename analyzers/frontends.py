@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-from dbsense.analyzers.ir import SourceFile, UnitFacts
+from dbsense.analyzers.budget import Deadline, too_large
+from dbsense.analyzers.ir import ParseErrorFact, SourceFile, Span, UnitFacts
 from dbsense.analyzers.migrations import is_schema_dump
 from dbsense.analyzers.sql.frontend import analyze_sql
 from dbsense.analyzers.suppressions import find_suppressions
 
+INTERNAL_ERROR = "dbsense could not analyse this file"
+
 
 def document_facts(source: SourceFile) -> UnitFacts:
-    """Facts and suppressions of one document; never raises on bad input."""
+    """Facts and suppressions of one document; never raises on bad input. An unexpected failure
+    of a front-end is reported on the document instead of stopping the whole analysis."""
+    try:
+        return _document_facts(source)
+    except Exception as error:  # last line of defence: report, never stop the analysis
+        message = f"{INTERNAL_ERROR} ({type(error).__name__}: {error}); please report it"
+        fact = ParseErrorFact(Span(0, 0), source.language, message, unsupported=True)
+        return UnitFacts(path=source.path, facts=(fact,))
+
+
+def _document_facts(source: SourceFile) -> UnitFacts:
     language = source.language
+    oversize = too_large(source.text)
+    if oversize is not None and language in ("sql", "python"):
+        notice = ParseErrorFact(Span(0, 0), language, oversize, unsupported=True)
+        return UnitFacts(path=source.path, facts=(notice,))
+    deadline = Deadline.start()
     if language == "sql":
-        analysis = analyze_sql(source.text)
+        analysis = analyze_sql(source.text, deadline=deadline)
         return UnitFacts(
             path=source.path,
             facts=tuple(analysis.facts),
@@ -24,5 +42,5 @@ def document_facts(source: SourceFile) -> UnitFacts:
     if language == "python":
         from dbsense.analyzers.python import analyze_python
 
-        return analyze_python(source)
+        return analyze_python(source, deadline)
     return UnitFacts(path=source.path)

@@ -15,6 +15,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from dbsense.analyzers.budget import Deadline
 from dbsense.analyzers.ir import (
     SQL_FILE,
     CreateSchemaFact,
@@ -70,16 +71,29 @@ def analyze_sql(
     origin: str = SQL_FILE,
     created_tables: set[QualifiedName] | None = None,
     placeholders: bool = False,
+    deadline: Deadline | None = None,
 ) -> SqlAnalysis:
     """Analyse SQL ``text``. ``created_tables`` carries the unit's tables across calls (embedded
-    SQL of one migration); ``placeholders`` normalises driver parameters first."""
+    SQL of one migration); ``placeholders`` normalises driver parameters first. Statements after
+    ``deadline`` passes are counted, not analysed, and one notice covers them."""
     result = SqlAnalysis()
     created = created_tables if created_tables is not None else set()
     in_transaction = False
+    stopped = False
     for raw in split_statements(text):
         if raw.kind != "sql":
             continue
         result.statements += 1
+        if stopped or (deadline is not None and deadline.passed()):
+            if not stopped:
+                notice = deadline.notice("this statement and the rest of the file")
+                result.facts.append(
+                    ParseErrorFact(
+                        Span(raw.span.start, len(text)), origin, notice, unsupported=True
+                    )
+                )
+            stopped = True
+            continue
         kind = statement_kind(raw.text)
         if kind in _TRANSACTION_START:
             in_transaction = True
