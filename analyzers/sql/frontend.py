@@ -41,6 +41,8 @@ _TRANSACTION_START = {"BEGIN", "START TRANSACTION"}
 _TRANSACTION_END = {"COMMIT", "ROLLBACK", "END", "ABORT"}
 # Driver placeholders are normalised to a literal of the same length so offsets are kept.
 _ON_ONLY = re.compile(r"(?is)^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b.*?\bON\s+)(ONLY)\b")
+_MATERIALIZED = re.compile(r"(?is)^\s*CREATE\s+MATERIALIZED\s+VIEW\b")
+_WITH_DATA = re.compile(r"(?is)(\bWITH\s+(?:NO\s+)?DATA)(\s*;?\s*)$")
 _NESTED_SCHEMA = re.compile(r"(?is)^\s*CREATE\s+SCHEMA\b.*?\b(?:CREATE|GRANT|AUTHORIZATION)\b")
 _FUNCTION = re.compile(r"(?is)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\b")
 _PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)s|%s|(?<![:\w]):[A-Za-z_][A-Za-z0-9_]*")
@@ -132,6 +134,8 @@ def _statement_facts(
         return [ParseErrorFact(span, origin, f"cannot parse statement: {lexical_error}")]
     source = _neutralise_placeholders(text) if placeholders else text
     source = _ON_ONLY.sub(lambda m: m.group(1) + " " * len(m.group(2)), source)
+    if _MATERIALIZED.match(source):  # sqlglot does not read ``WITH [NO] DATA``
+        source = _WITH_DATA.sub(lambda m: " " * len(m.group(1)) + m.group(2), source)
     try:
         tokens = _POSTGRES.tokenize(source)
         if _NESTED_SCHEMA.match(source):
