@@ -61,7 +61,7 @@ def _password(dsn: str) -> str | None:
         return None
 
 
-def describe_error(error: Exception, dsn: str) -> str:
+def describe_error(error: Exception, dsn: str, timeout: int = CONNECT_TIMEOUT) -> str:
     """One line naming the problem (refused, authentication, timeout...), password-free."""
     target = redact(dsn)
     text = str(error).strip()
@@ -75,7 +75,7 @@ def describe_error(error: Exception, dsn: str) -> str:
     if "connection refused" in lower:
         problem = "connection refused (is the server running and accepting TCP connections?)"
     elif "timeout expired" in lower or "timed out" in lower:
-        problem = f"connection timed out after {CONNECT_TIMEOUT} s"
+        problem = f"connection timed out after {timeout} s"
     elif "password authentication failed" in lower or "no password supplied" in lower:
         problem = f"authentication failed for user {user}"
     elif re.search(r'role "[^"]*" does not exist', lower):
@@ -105,7 +105,7 @@ def connect(dsn: str, timeout: int = CONNECT_TIMEOUT) -> psycopg.Connection:
             autocommit=True,
         )
     except (psycopg.Error, ValueError, TypeError) as error:
-        raise LiveError(describe_error(error, dsn)) from None
+        raise LiveError(describe_error(error, dsn, timeout)) from None
     try:
         row = conn.execute("SHOW transaction_read_only").fetchone()
     except psycopg.Error as error:
