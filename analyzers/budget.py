@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-TIME_BUDGET_SECONDS = 10.0
+TIME_BUDGET_SECONDS = 10.0  # any document gets this much
+SECONDS_PER_MILLION_CHARS = 20.0  # plus this much for its size: large schema dumps finish
 MAX_DOCUMENT_CHARS = 5_000_000
 
 
@@ -22,15 +23,18 @@ class Deadline:
     seconds: float
 
     @classmethod
-    def start(cls, seconds: float | None = None) -> Deadline:
-        budget = TIME_BUDGET_SECONDS if seconds is None else seconds
+    def start(cls, size: int = 0) -> Deadline:
+        """The deadline of a document of ``size`` characters that starts now."""
+        budget = TIME_BUDGET_SECONDS + size / 1_000_000 * SECONDS_PER_MILLION_CHARS
         return cls(time.monotonic() + budget, budget)
 
     def passed(self) -> bool:
         return time.monotonic() >= self.at
 
     def notice(self, what: str) -> str:
-        return f"not analysed: the time budget of {self.seconds:g} s per file ran out ({what})"
+        return (
+            f"not analysed: the time budget of {self.seconds:.3g} s for this file ran out ({what})"
+        )
 
 
 def too_large(text: str) -> str | None:

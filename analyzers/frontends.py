@@ -28,7 +28,7 @@ def _document_facts(source: SourceFile) -> UnitFacts:
     if oversize is not None and language in ("sql", "python"):
         notice = ParseErrorFact(Span(0, 0), language, oversize, unsupported=True)
         return UnitFacts(path=source.path, facts=(notice,))
-    deadline = Deadline.start()
+    deadline = Deadline.start(len(source.text))
     if language == "sql":
         analysis = analyze_sql(source.text, deadline=deadline)
         return UnitFacts(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dbsense.analyzers import budget
 from dbsense.analyzers.frontends import INTERNAL_ERROR
 from dbsense.config import Settings
 from dbsense.workspace import Workspace
@@ -62,6 +64,15 @@ def view(request, cursor):
 
 SQL_WORDS = ["CREATE ", "TABLE ", "INDEX ", "ALTER ", "ADD ", "COLUMN ", "timestamp", "$$", "$t$"]
 SQL_ALPHABET = st.sampled_from([*"()[];,.'\"$-/*\\\n\t :=<>%E", *SQL_WORDS, "--", "/*"])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def no_time_budget():
+    """Determinism is asserted here; the time budget (tested in test_limits) makes output
+    depend on the machine's load, so these tests lift it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(budget, "TIME_BUDGET_SECONDS", 1e9)
+        yield
 
 
 def analyse(path: str, text: str) -> list:
