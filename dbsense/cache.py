@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import dataclasses
 import hashlib
@@ -9,6 +10,7 @@ import io
 import os
 import pickle
 import tempfile
+from enum import Enum
 from pathlib import Path
 
 from dbsense import __version__
@@ -27,7 +29,7 @@ class DiskFactCache(FactCache):
     def load(self, key: str) -> UnitFacts | None:
         try:
             with open(self.directory / f"{key}.pickle", "rb") as handle:
-                facts = pickle.load(handle)
+                facts = _FactUnpickler(handle).load()
         except (
             OSError,
             pickle.UnpicklingError,
@@ -91,6 +93,21 @@ class _FactPickler(pickle.Pickler):
         if dataclasses.is_dataclass(cls) and not isinstance(obj, type):
             return _rebuild, (cls, tuple(getattr(obj, name) for name in _field_names(cls)))
         return NotImplemented
+
+
+class _FactUnpickler(pickle.Unpickler):
+    """Loads only fact dataclasses: a cache directory can come with an untrusted checkout, and
+    a plain ``pickle.load`` of a planted entry would run arbitrary code."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) == (__name__, "_rebuild"):
+            return _rebuild
+        value = getattr(ir, name, None) if module == ir.__name__ else None
+        if isinstance(value, type) and (dataclasses.is_dataclass(value) or issubclass(value, Enum)):
+            return value
+        if module == "builtins" and name in ("frozenset", "set", "complex"):
+            return getattr(builtins, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a dbsense fact type")
 
 
 def dumps(facts: UnitFacts) -> bytes:
