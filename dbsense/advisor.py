@@ -113,12 +113,13 @@ def _quote(name: str) -> str:
 # --- query text --------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(
-    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|::|%\((?P<named>\w+)\)s|%s|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)|\?"""
+    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|::|%\((?P<named>\w+)\)s|%s|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)"""
 )
 
 
 def normalise(sql: str) -> str:
-    """Driver placeholders (``%s``, ``%(name)s``, ``:name``, ``?``) become ``$n``."""
+    """Driver placeholders (``%s``, ``%(name)s``, ``:name``) become ``$n``; applied to
+    workspace SQL only (``pg_stat_statements`` texts already use ``$n``)."""
     names: dict[str, int] = {}
 
     def replace(match: re.Match[str]) -> str:
@@ -297,7 +298,7 @@ def advise(
     seen: set[str] = set()
     try:
         for sql, source in queries:
-            text = normalise(sql)
+            text = sql.strip().rstrip(";").strip()
             if text in seen:
                 continue
             seen.add(text)
@@ -383,5 +384,6 @@ def workspace_queries(documents: dict[str, str], facts: dict[str, tuple]) -> lis
         for fact in unit_facts:
             if isinstance(fact, QueryFact) and fact.kind == "SELECT" and fact.view is None:
                 line = text.count("\n", 0, fact.span.start) + 1
-                found.append((text[fact.span.start : fact.span.end], f"{path}:{line}"))
+                sql = normalise(text[fact.span.start : fact.span.end])
+                found.append((sql, f"{path}:{line}"))
     return found

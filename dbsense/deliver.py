@@ -146,6 +146,7 @@ def _report(args: argparse.Namespace) -> int:
             snapshot = read_snapshot(conn, target)
             data.advice = _advice(conn, snapshot, workspace)
         data.target, data.snapshot = target, snapshot
+        data.notes = list(snapshot.unavailable)
         data.violations += violations_for(snapshot.facts(), target, workspace.settings)
         data.drift = schema_drift(workspace.catalog, snapshot) if workspace.catalog.tables else None
     markdown = render_markdown(data)

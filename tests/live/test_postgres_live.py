@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbsense.advisor import advise, explain, plan_summary
+from dbsense.advisor import advise, explain, normalise, plan_summary
 from dbsense.cli import main
 from dbsense.config import Settings
 from dbsense.erd import from_snapshot, to_mermaid
@@ -172,7 +172,7 @@ def test_hypopg_advice_recommends_the_index_the_planner_switches_to(
 ) -> None:
     queries = [
         ("SELECT * FROM events WHERE account_id = $1", "pg_stat_statements"),
-        ("SELECT id FROM events WHERE kind = %s", "app.sql:3"),
+        (normalise("SELECT id FROM events WHERE kind = %s"), "app.sql:3"),
         ("SELECT name FROM accounts WHERE id = 7", "app.sql:9"),
     ]
     with connect(seeded) as conn:
@@ -200,6 +200,18 @@ def test_hypopg_advice_recommends_the_index_the_planner_switches_to(
         finally:
             admin.execute("DROP INDEX events_account_id_idx")
     assert "Index Scan using events_account_id_idx" in after and "Seq Scan" not in after
+
+
+def test_driver_placeholders_become_numbered_parameters() -> None:
+    assert normalise("SELECT * FROM t WHERE a = %s AND b = %s;") == (
+        "SELECT * FROM t WHERE a = $1 AND b = $2"
+    )
+    assert normalise("SELECT 1 FROM t WHERE a = %(x)s OR b = %(x)s AND c = :y") == (
+        "SELECT 1 FROM t WHERE a = $1 OR b = $1 AND c = $2"
+    )
+    assert normalise("SELECT ':x', a::text, '%s' FROM t WHERE d ? 'k'") == (
+        "SELECT ':x', a::text, '%s' FROM t WHERE d ? 'k'"
+    )
 
 
 def test_live_erd_labels_fk_index_coverage(seeded: str) -> None:
