@@ -19,6 +19,7 @@ from dbsense.analyzers.ir import (
     CreateTableFact,
     Fact,
     ForeignKeyDef,
+    FrameworkFixFact,
     IndexKey,
     ModelFact,
     QualifiedName,
@@ -81,6 +82,7 @@ class _Model:
     relations: list[RelationDef] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     has_pk: bool = False
+    fixes: list[FrameworkFixFact] = field(default_factory=list)
 
 
 def app_label(path: str) -> str:
@@ -315,6 +317,26 @@ class DjangoModels:
         )
         if literal(keyword(call, "db_index")) is not False and not unique and not primary:
             model.indexes.append(self._index(model, None, (column,), span))
+        elif literal(keyword(call, "db_index")) is False:
+            self._keep_index_fix(model, call, span)
+
+    def _keep_index_fix(self, model: _Model, call: ast.Call, span: Span) -> None:
+        """Drop ``db_index=False`` (and the comma before it) so Django indexes the key."""
+        node = next(kw for kw in call.keywords if kw.arg == "db_index")
+        value = self.source.span(node.value)
+        start = self.source.offset(node.lineno, node.col_offset)
+        comma = self.source.text.rfind(",", 0, start)
+        if comma < span.start:
+            return
+        model.fixes.append(
+            FrameworkFixFact(
+                span,
+                DJANGO,
+                "fk-index",
+                "Remove `db_index=False`",
+                ((Span(comma, value.end), ""),),
+            )
+        )
 
     def _target(self, node: ast.AST | None, model: _Model) -> tuple[str, QualifiedName]:
         """The related model's qualified class name and table."""
@@ -443,6 +465,7 @@ class DjangoModels:
             constraints=tuple(model.constraints),
         )
         yield from model.indexes
+        yield from model.fixes
 
 
 def _meta(node: ast.ClassDef) -> dict[str, ast.expr]:

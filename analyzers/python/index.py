@@ -14,12 +14,14 @@ from dbsense.analyzers.ir import (
     ConnectionSetupFact,
     DeploymentFact,
     Fact,
+    FrameworkFixFact,
     FunctionFact,
     ModelFact,
     RelationDef,
+    Span,
 )
 
-INDEXED_FACTS = (ModelFact, FunctionFact, ConnectionSetupFact, DeploymentFact)
+INDEXED_FACTS = (ModelFact, FunctionFact, ConnectionSetupFact, DeploymentFact, FrameworkFixFact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class PythonIndex:
     functions: dict[str, Located] = field(default_factory=dict)
     connections: list[tuple[str, ConnectionSetupFact]] = field(default_factory=list)
     deployments: list[tuple[str, DeploymentFact]] = field(default_factory=list)
+    fixes: dict[tuple[str, Span, str], FrameworkFixFact] = field(default_factory=dict)
     _reverse: dict[str, dict[str, RelationDef]] | None = None
     _by_name: dict[str, list[str]] = field(default_factory=dict)
 
@@ -55,8 +58,14 @@ class PythonIndex:
             self.connections.append((path, fact))
         elif isinstance(fact, DeploymentFact):
             self.deployments.append((path, fact))
+        elif isinstance(fact, FrameworkFixFact):
+            self.fixes[(path, fact.span, fact.purpose)] = fact
 
     # --- lookups ---------------------------------------------------------------------------
+
+    def fix(self, path: str, span: Span, purpose: str) -> FrameworkFixFact | None:
+        """The framework fix a front-end prepared for the element at ``span`` of ``path``."""
+        return self.fixes.get((path, span, purpose))
 
     def model(self, name: str | None) -> Located | None:
         """The model ``name`` refers to: a qualified class name (matched exactly or by dotted

@@ -19,6 +19,7 @@ from dbsense.analyzers.ir import (
     CreateTableFact,
     Fact,
     ForeignKeyDef,
+    FrameworkFixFact,
     IndexKey,
     ModelFact,
     QualifiedName,
@@ -95,6 +96,7 @@ class _Table:
     columns: list[ColumnDef] = field(default_factory=list)
     constraints: list[ConstraintDef] = field(default_factory=list)
     indexes: list[CreateIndexFact] = field(default_factory=list)
+    fixes: list[FrameworkFixFact] = field(default_factory=list)
 
 
 def is_sqlalchemy(imports: ImportMap, node: ast.AST | None, *names: str) -> bool:
@@ -338,6 +340,15 @@ class SqlAlchemyModels:
             model.indexes.append(
                 self._index(model, None, (column.name,), column.span, unique=column.unique)
             )
+        elif column.references is not None and self.source.text[column.span.end - 1] == ")":
+            at = column.span.end - 1
+            body = self.source.text[column.span.start : at].rstrip()
+            text = " index=True" if body.endswith((",", "(")) else ", index=True"
+            model.fixes.append(
+                FrameworkFixFact(
+                    column.span, SQLALCHEMY, "fk-index", "Add `index=True`", ((Span(at, at), text),)
+                )
+            )
 
     def _apply_serial(self, model: _Table) -> None:
         """A lone integer primary key without ``Identity()`` or a foreign key renders as
@@ -486,6 +497,7 @@ class SqlAlchemyModels:
             constraints=tuple(model.constraints),
         )
         yield from model.indexes
+        yield from model.fixes
 
     def _name_span(self, node: ast.ClassDef) -> Span:
         start = self.source.offset(node.lineno, node.col_offset)

@@ -19,3 +19,20 @@ def framework_fix(
             edits = tuple(Edit(edit_span, text) for edit_span, text in fact.edits)
             return Fix(fact.title, edits, applicability)
     return None
+
+
+def catalog_fix(
+    ctx: RuleContext,
+    path: str,
+    span: Span,
+    purpose: str,
+    applicability: Applicability = Applicability.UNSAFE,
+) -> Fix | None:
+    """The same for workspace rules, which see the catalog instead of one file's facts; the
+    edits apply to ``path``, the file the finding is reported in."""
+    index = getattr(ctx.catalog, "python", None)
+    fact = index.fix(path, span, purpose) if index is not None else None
+    if fact is None:
+        return None
+    edits = tuple(Edit(edit_span, text) for edit_span, text in fact.edits)
+    return Fix(fact.title, edits, applicability)

@@ -12,6 +12,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.framework import catalog_fix
 from dbsense.engines.postgres.helpers import (
     covers,
     display_name,
@@ -97,9 +98,9 @@ class ForeignKeyWithoutIndex(Rule):
                     continue
                 if any(covers(index, columns) for index in table_indexes(ctx.catalog, table)):
                     continue
-                yield self._finding(table, fk)
+                yield self._finding(table, fk, ctx)
 
-    def _finding(self, table: Table, fk: ForeignKey) -> Finding:
+    def _finding(self, table: Table, fk: ForeignKey, ctx: RuleContext) -> Finding:
         # Names the new index must avoid: this table's indexes, live and dropped.
         taken = {i.name or "" for i in table.indexes}
         taken.update(d.index.name or "" for d in table.dropped_indexes)
@@ -127,7 +128,8 @@ class ForeignKeyWithoutIndex(Rule):
         return Finding(
             fk.location.span,
             message,
-            self._fix(table, fk, taken),
+            self._fix(table, fk, taken)
+            or catalog_fix(ctx, fk.location.path, fk.location.span, "fk-index"),
             tuple(related),
             path=fk.location.path,
         )
