@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 from dbsense.advisor import Advice
 from dbsense.engines.core import Severity, Violation
+from dbsense.engines.postgres.rules.pg209_unused_index import size_text
 from dbsense.positions import LineIndex
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 MAX_QUERY = 400
+LONG_TRANSACTION_SECONDS = 300
 
 
 @dataclass(slots=True)
@@ -218,6 +220,10 @@ def _operations(out: list[str], data: ReportInput) -> None:
         )
     out += [] if tables else ["- No dead tuples."]
     out.append("")
+    out += ["### Duplicate and redundant indexes", ""]
+    overlaps = overlapping_indexes(snapshot)
+    out += [f"- {line}" for line in overlaps] or ["- None."]
+    out.append("")
     out += ["### Invalid indexes", ""]
     invalid = [i for i in snapshot.index_facts if not i.valid]
     out += [f"- Index `{i.index}` on `{i.table}` is INVALID: `{i.definition}`" for i in invalid]
@@ -236,6 +242,17 @@ def _operations(out: list[str], data: ReportInput) -> None:
             f"- Session pid {session.pid} ({session.user}, {session.application or 'no name'}) "
             f"is idle in transaction for {session.seconds:.0f} s: "
             f"{_code(_cell(_query(session.query)))}"
+        )
+    out.append("")
+    long_running = [
+        session
+        for session in snapshot.activities.values()
+        if session.state == "active" and session.seconds >= LONG_TRANSACTION_SECONDS
+    ]
+    for session in long_running:
+        out.append(
+            f"- Session pid {session.pid} ({session.user}) has been running a transaction for "
+            f"{session.seconds:.0f} s: {_code(_cell(_query(session.query)))}"
         )
     out.append("")
     out += ["### Lock waits (who blocks whom)", ""]
@@ -271,6 +288,42 @@ def _operations(out: list[str], data: ReportInput) -> None:
             f"- Database `{name}`: {age} transactions ({age / freeze_max:.1%} of freeze max)"
         )
     out.append("")
+
+
+def overlapping_indexes(snapshot) -> list[str]:
+    """Indexes whose keys equal (duplicate) or lead (redundant) another index's keys on the same
+    table, with the size they cost; unique, primary, partial and non-btree indexes are kept."""
+    sizes = {(f.schema, f.index): f.size_bytes for f in snapshot.index_facts}
+    found = []
+    for (schema, _), table in sorted(snapshot.tables.items()):
+        plain = [
+            index
+            for index in table.indexes
+            if index.method == "btree"
+            and index.valid
+            and not index.partial
+            and None not in index.columns
+        ]
+        for index in plain:
+            if index.unique or index.primary:
+                continue
+            for other in plain:
+                if other is index:
+                    continue
+                same = other.columns == index.columns
+                if same and (other.unique or other.primary or other.name < index.name):
+                    kind = "duplicates"
+                elif not same and other.columns[: len(index.columns)] == index.columns:
+                    kind = "is redundant with"
+                else:
+                    continue
+                size = size_text(sizes.get((schema, index.name), 0))
+                found.append(
+                    f"Index `{index.name}` on `{table.qualified}` ({', '.join(index.columns)}) "
+                    f"{kind} `{other.name}` ({', '.join(other.columns)}): {size} to reclaim"
+                )
+                break
+    return found
 
 
 def _backups(out: list[str], data: ReportInput) -> None:

@@ -26,6 +26,7 @@ CREATE EXTENSION hypopg;
 CREATE EXTENSION pg_stat_statements;
 CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL);
 CREATE INDEX accounts_name_idx ON accounts (name);
+CREATE INDEX accounts_name_id_idx ON accounts (name, id);
 CREATE TABLE events (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     account_id bigint NOT NULL REFERENCES accounts (id),
@@ -125,9 +126,10 @@ def test_archive_mode_off(seeded: str) -> None:
 
 def test_unused_index_names_index_and_table(seeded: str) -> None:
     found = messages(seeded, "PG209")
-    assert len(found) == 2, found  # primary keys are scanned or unique: never reported
-    assert found[0].startswith("Index `accounts_name_idx` on `accounts` was never scanned")
-    assert found[1].startswith("Index `orders_account_id_idx` on `orders` was never scanned")
+    assert len(found) == 3, found  # primary keys are scanned or unique: never reported
+    assert found[0].startswith("Index `accounts_name_id_idx` on `accounts` was never scanned")
+    assert found[1].startswith("Index `accounts_name_idx` on `accounts` was never scanned")
+    assert found[2].startswith("Index `orders_account_id_idx` on `orders` was never scanned")
     # the statistics window is respected: the default 30 days hides a fresh server's indexes
     quiet = run_live(seeded, Settings()).violations
     assert not [v for v in quiet if v.code == "PG209"]
@@ -268,6 +270,11 @@ def test_report_markdown_and_html(
     assert "| events (kind) | `SELECT id FROM events WHERE kind = 'click'` |" in text
     assert "rejected: the planner does not use it" in text
     assert "Table `audit_log` needs vacuuming" in text
+    assert re.search(
+        r"Index `accounts_name_idx` on `accounts` \(name\) is redundant with "
+        r"`accounts_name_id_idx` \(name, id\): \d+ kB to reclaim",
+        text,
+    )
     assert "Point-in-time recovery: NOT possible" in text
     assert "Table `ghosts` is created by the migrations but missing from the database" in text
     assert "Column `accounts.name` is `character varying(50)` in the migrations but `text`" in text
