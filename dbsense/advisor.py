@@ -91,12 +91,27 @@ class Advice:
 
     @property
     def recommendations(self) -> list[Recommendation]:
+        """One index per table and leading columns: an index whose columns lead another
+        recommended index on the same table is served by that one, so they merge."""
         found: dict[Candidate, Recommendation] = {}
         for query in self.queries:
             best = query.best
             if best is not None:
                 found.setdefault(best.candidate, Recommendation(best.candidate))
                 found[best.candidate].evidence.append((query, best))
+        for candidate in sorted(found, key=lambda c: len(c.columns)):
+            wider = next(
+                (
+                    other
+                    for other in found
+                    if other is not candidate
+                    and (other.schema, other.table) == (candidate.schema, candidate.table)
+                    and other.columns[: len(candidate.columns)] == candidate.columns
+                ),
+                None,
+            )
+            if wider is not None:
+                found[wider].evidence[:0] = found.pop(candidate).evidence
         return list(found.values())
 
     @property

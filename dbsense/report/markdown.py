@@ -139,7 +139,7 @@ def _advice(out: list[str], data: ReportInput) -> None:
             out.append(f"- Query from {_code(query.source)}: {_code(_cell(_query(query.query)))}")
             out.append(
                 f"  - Estimated cost {before:.0f} → {after:.0f} "
-                f"({1 - after / before:.0%} less) for `{candidate.label}`"
+                f"({1 - after / before:.0%} less) for `{evaluation.candidate.label}`"
             )
             out.append(f"  - Plan before: {query.plan}")
             out.append(f"  - Plan after: {evaluation.plan}")

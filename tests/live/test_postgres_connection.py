@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from dbsense.cli import main
@@ -106,3 +107,26 @@ def test_password_never_printed_on_success(
     assert f"postgresql://postgres@{postgres_server.host}:{postgres_server.port}/postgres" in (
         captured.out
     )
+
+
+def test_read_only_cannot_be_turned_off_by_dsn_or_role(postgres_database: str) -> None:
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        admin.execute("CREATE TABLE t (id int)")
+        admin.execute("DROP ROLE IF EXISTS writer")
+        admin.execute("CREATE ROLE writer LOGIN")
+        admin.execute("GRANT ALL ON t TO writer")
+        admin.execute("ALTER ROLE writer SET default_transaction_read_only = off")
+    as_writer = postgres_database.replace("postgres@", "writer@")
+    for dsn in (
+        f"{postgres_database}?options=-c%20default_transaction_read_only%3Doff",
+        as_writer,
+    ):
+        with connect(dsn) as conn:
+            assert conn.execute("SHOW transaction_read_only").fetchone() == ("on",)
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                conn.execute("INSERT INTO t VALUES (1)")
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        assert admin.execute("SELECT count(*) FROM t").fetchone() == (0,)
+        admin.execute("DROP TABLE t")
+        admin.execute("DROP OWNED BY writer")
+        admin.execute("DROP ROLE writer")

@@ -204,6 +204,20 @@ def test_hypopg_advice_recommends_the_index_the_planner_switches_to(
     assert "Index Scan using events_account_id_idx" in after and "Seq Scan" not in after
 
 
+def test_recommendations_sharing_leading_columns_merge(seeded: str) -> None:
+    queries = [
+        ("SELECT * FROM events WHERE account_id = $1", "pg_stat_statements"),
+        ("SELECT * FROM events WHERE account_id = $1 AND kind = $2", "app.sql:1"),
+    ]
+    with connect(seeded) as conn:
+        advice = advise(conn, read_snapshot(conn, redact(seeded)), queries)
+    measured = [query.best.candidate.label for query in advice.queries if query.best]
+    assert measured == ["events (account_id)", "events (account_id, kind)"]
+    (merged,) = advice.recommendations
+    assert merged.candidate.label == "events (account_id, kind)"
+    assert [query.source for query, _ in merged.evidence] == ["pg_stat_statements", "app.sql:1"]
+
+
 def test_driver_placeholders_become_numbered_parameters() -> None:
     assert normalise("SELECT * FROM t WHERE a = %s AND b = %s;") == (
         "SELECT * FROM t WHERE a = $1 AND b = $2"
