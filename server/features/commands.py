@@ -1,0 +1,83 @@
+"""Commands: ``dbsense.restart``, ``dbsense.showCatalog`` (Markdown text) and
+``dbsense.showDocumentation``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from dbsense import rule_url
+from dbsense.engines.core import registry
+from dbsense.server.features.code_actions import SHOW_DOCUMENTATION
+from dbsense.server.features.diagnostics import Linter
+from dbsense.server.features.documents import Lifecycle
+from dbsense.server.markdown import render_catalog
+from dbsense.server.server import DbsenseServer
+
+RESTART = "dbsense.restart"
+SHOW_CATALOG = "dbsense.showCatalog"
+
+
+def register(server: DbsenseServer, linter: Linter) -> None:
+    @server.command(RESTART)
+    async def restart(*args: object) -> None:
+        """Forget every cached result, re-read settings and re-index every root."""
+        lifecycle = Lifecycle(server, linter)
+        for folder, project in list(server.projects.items()):
+            if not project.indexed:
+                continue
+            fresh = type(project)(folder, indexed=True)
+            fresh.open = dict(project.open)
+            server.projects[folder] = fresh
+            linter.states.pop(id(project), None)
+            await lifecycle.configure(fresh)
+            await lifecycle.index(fresh)
+        server.log("restarted")
+
+    @server.command(SHOW_CATALOG)
+    async def show_catalog(*args: object) -> str:
+        """The schema catalog of the given root URI (first argument), or of every root."""
+        wanted = None
+        if args and isinstance(args[0], str):
+            fs_path = to_fs_path(args[0])
+            wanted = Path(fs_path).resolve() if fs_path else None
+        catalogs = []
+        maps = {}
+        for folder, project in sorted(server.projects.items()):
+            if not project.indexed or (wanted is not None and folder != wanted):
+                continue
+            analysis = await linter.current(project, "")
+            if analysis is None:
+                continue
+            catalogs.append((folder.name, analysis.catalog))
+            maps[folder.name] = analysis
+
+        def line_of(path: str, offset: int) -> int | None:
+            for analysis in maps.values():
+                positions = analysis.positions(path, types.PositionEncodingKind.Utf32)
+                if positions is not None:
+                    return positions.line_of(offset) + 1
+            return None
+
+        return render_catalog(catalogs, line_of)
+
+    @server.command(SHOW_DOCUMENTATION)
+    async def show_documentation(*args: object) -> None:
+        """Open the rule page of the code given as first argument."""
+        code = str(args[0]) if args else ""
+        rule = registry().get(code)
+        if rule is None:
+            server.log(f"no rule {code!r}", types.MessageType.Warning)
+            return
+        if server.client_supports("window.show_document"):
+            await server.window_show_document_async(
+                types.ShowDocumentParams(uri=rule_url(rule.code), external=True)
+            )
+        else:
+            server.window_show_message(
+                types.ShowMessageParams(
+                    types.MessageType.Info, f"{rule.code}: {rule_url(rule.code)}"
+                )
+            )

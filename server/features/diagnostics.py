@@ -1,0 +1,239 @@
+"""Diagnostics: debounced, coalesced, version-checked analysis runs; push or pull.
+
+One run per project at a time on the analysis thread. Requests during a run coalesce into one
+follow-up run. A result is published for an open document only when it was computed for the
+document's current version; other open documents are re-published when their findings change
+(cross-file effects, such as an index added in another migration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsprotocol import types
+
+from dbsense.server.convert import PositionMap, diagnostic
+from dbsense.server.project import Analysis, Project
+from dbsense.server.server import DbsenseServer, guarded
+
+DEBOUNCE_SECONDS = 0.025
+
+
+@dataclass(slots=True)
+class _State:
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # indexing finished
+    timer: asyncio.TimerHandle | None = None
+    task: asyncio.Task | None = None
+    again: bool = False
+    finished: asyncio.Condition = field(default_factory=asyncio.Condition)
+    runs: int = 0
+
+
+class Linter:
+    def __init__(self, server: DbsenseServer) -> None:
+        self.server = server
+        self.states: dict[int, _State] = {}
+        self.published: dict[str, tuple[int | None, str]] = {}  # uri -> (version, digest)
+
+    def state(self, project: Project) -> _State:
+        key = id(project)
+        if key not in self.states:
+            self.states[key] = _State()
+            if not project.indexed:
+                self.states[key].ready.set()
+        return self.states[key]
+
+    # --- scheduling --------------------------------------------------------------------------
+
+    def request(self, project: Project, delay: float = 0.0) -> None:
+        """Analyse ``project`` after ``delay`` seconds (restarting a pending delay)."""
+        if self.server.shutting_down:
+            return
+        state = self.state(project)
+        if state.timer is not None:
+            state.timer.cancel()
+        loop = asyncio.get_running_loop()
+        state.timer = loop.call_later(delay, self._start, project)
+
+    def _start(self, project: Project) -> None:
+        state = self.state(project)
+        state.timer = None
+        if state.task is not None and not state.task.done():
+            state.again = True
+            return
+        state.task = asyncio.ensure_future(self._run(project))
+
+    async def _run(self, project: Project) -> None:
+        state = self.state(project)
+        await state.ready.wait()
+        while True:
+            state.again = False
+            try:
+                analysis = await self.server.in_worker(project.analyse)
+            except Exception as error:
+                self.server.log(
+                    f"analysis failed: {type(error).__name__}: {error}", types.MessageType.Error
+                )
+                analysis = None
+            if analysis is not None:
+                project.analysis = analysis
+                self.server.flush_notices(project)
+                self._deliver(project, analysis)
+            async with state.finished:
+                state.runs += 1
+                state.finished.notify_all()
+            if not state.again or self.server.shutting_down:
+                break
+
+    async def current(self, project: Project, path: str) -> Analysis | None:
+        """An analysis that saw the current text of ``path``, running one if needed."""
+        state = self.state(project)
+        for _ in range(20):
+            analysis = project.analysis
+            document = project.open.get(path)
+            if analysis is not None and (
+                document is None
+                or analysis.versions.get(path, object()) == document.version
+                or (self._lints_on_save(project) and path in analysis.texts)
+            ):
+                return analysis
+            async with state.finished:
+                if state.timer is None and (state.task is None or state.task.done()):
+                    self._start(project)
+                await state.finished.wait()
+        return project.analysis
+
+    def _lints_on_save(self, project: Project) -> bool:
+        return project.editor.lint_run == "onSave"
+
+    # --- results -----------------------------------------------------------------------------
+
+    def diagnostics_for(
+        self, project: Project, analysis: Analysis, path: str
+    ) -> list[types.Diagnostic]:
+        positions = analysis.positions(path, self.server.encoding)
+        if positions is None:
+            return []
+        version = analysis.versions.get(path)
+        violations = analysis.by_path.get(path, [])
+        others = {
+            other
+            for violation in violations
+            for other in [item.path for item in violation.related]
+            + [edit.path for edit in (violation.fix.edits if violation.fix else ()) if edit.path]
+        }
+        maps: dict[str, tuple[str, PositionMap]] = {}
+        for other in others:
+            other_map = analysis.positions(other, self.server.encoding)
+            if other_map is not None:
+                maps[other] = (project.uri_of(other), other_map)
+        return [diagnostic(v, positions, version, maps) for v in violations]
+
+    def _deliver(self, project: Project, analysis: Analysis) -> None:
+        changed = False
+        for path, document in list(project.open.items()):
+            if analysis.versions.get(path, object()) != document.version:
+                continue  # stale: a newer run is coming
+            items = self.diagnostics_for(project, analysis, path)
+            digest = _digest(items)
+            previous = self.published.get(document.uri)
+            if self.server.pull_diagnostics:
+                # The client pulls; ask it to pull again when what it holds went out of date.
+                changed = changed or (previous is not None and previous[1] != digest)
+                continue
+            if previous == (document.version, digest):
+                continue
+            self.published[document.uri] = (document.version, digest)
+            self.server.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(document.uri, items, document.version)
+            )
+        if changed and self.server.client_supports("workspace.diagnostics.refresh_support"):
+            self.server.workspace_diagnostic_refresh(None)
+
+    def clear(self, uri: str) -> None:
+        self.published.pop(uri, None)
+        if not self.server.pull_diagnostics:
+            self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+
+
+def _digest(items: list[types.Diagnostic]) -> str:
+    payload = [
+        (
+            d.range.start.line,
+            d.range.start.character,
+            d.range.end.line,
+            d.range.end.character,
+            d.code,
+            d.message,
+            int(d.severity or 0),
+            json.dumps(d.data, sort_keys=True),
+        )
+        for d in items
+    ]
+    return hashlib.blake2b(repr(payload).encode(), digest_size=12).hexdigest()
+
+
+def register(server: DbsenseServer) -> Linter:
+    linter = Linter(server)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(
+            identifier="dbsense", inter_file_dependencies=True, workspace_diagnostics=True
+        ),
+    )
+    @guarded(server, "textDocument/diagnostic")
+    async def document_diagnostic(
+        params: types.DocumentDiagnosticParams,
+    ) -> types.DocumentDiagnosticReport:
+        located = server.locate(params.text_document.uri)
+        if located is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        project, path = located
+        analysis = await linter.current(project, path)
+        if analysis is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        items = linter.diagnostics_for(project, analysis, path)
+        result_id = _digest(items)
+        linter.published[params.text_document.uri] = (analysis.versions.get(path), result_id)
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
+
+    @server.feature(types.WORKSPACE_DIAGNOSTIC)
+    @guarded(server, "workspace/diagnostic")
+    async def workspace_diagnostic(
+        params: types.WorkspaceDiagnosticParams,
+    ) -> types.WorkspaceDiagnosticReport:
+        previous = {item.uri: item.value for item in params.previous_result_ids or ()}
+        reports: list[Any] = []
+        for project in list(server.projects.values()):
+            if not project.indexed:
+                continue
+            analysis = await linter.current(project, "")
+            if analysis is None:
+                continue
+            for path in sorted(analysis.texts):
+                uri = project.uri_of(path)
+                items = linter.diagnostics_for(project, analysis, path)
+                result_id = _digest(items)
+                version = analysis.versions.get(path)
+                if previous.get(uri) == result_id:
+                    reports.append(
+                        types.WorkspaceUnchangedDocumentDiagnosticReport(
+                            uri=uri, version=version, result_id=result_id
+                        )
+                    )
+                else:
+                    reports.append(
+                        types.WorkspaceFullDocumentDiagnosticReport(
+                            uri=uri, version=version, items=items, result_id=result_id
+                        )
+                    )
+        return types.WorkspaceDiagnosticReport(items=reports)
+
+    return linter
