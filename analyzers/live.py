@@ -25,6 +25,9 @@ class LiveTableFact(Fact):
     freeze_age: int  # age(relfrozenxid)
     freeze_max_age: int  # autovacuum_freeze_max_age
     autovacuum_enabled: bool = True
+    modified_since_analyze: int = 0
+    analyze_threshold: float = 0.0  # modifications that trigger autoanalyze for this table
+    hours_since_analyze: float | None = None  # last manual or auto analyze; None: never
 
 
 @dataclass(frozen=True, slots=True)

@@ -242,6 +242,8 @@ SETTINGS = (
     "autovacuum_vacuum_threshold",
     "autovacuum_vacuum_scale_factor",
     "autovacuum_freeze_max_age",
+    "autovacuum_analyze_threshold",
+    "autovacuum_analyze_scale_factor",
     "TimeZone",
 )
 
@@ -389,20 +391,41 @@ def _read_tables(conn: psycopg.Connection, snapshot: Snapshot) -> None:
     scale = float(snapshot.setting("autovacuum_vacuum_scale_factor", "0.2") or 0.2)
     freeze_max = int(snapshot.setting("autovacuum_freeze_max_age", "200000000") or 200000000)
     autovacuum_on = snapshot.setting("autovacuum", "on") == "on"
-    for schema, table, live, dead, hours, freeze_age, options, reltuples in _rows(
+    analyze_base = float(snapshot.setting("autovacuum_analyze_threshold", "50") or 50)
+    analyze_scale = float(snapshot.setting("autovacuum_analyze_scale_factor", "0.1") or 0.1)
+    rows = _rows(
         conn,
         f"""SELECT s.schemaname, s.relname, s.n_live_tup, s.n_dead_tup,
                    extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum)) / 3600,
-                   age(c.relfrozenxid), c.reloptions, c.reltuples
+                   age(c.relfrozenxid), c.reloptions, c.reltuples, s.n_mod_since_analyze,
+                   extract(epoch FROM now() - greatest(s.last_analyze, s.last_autoanalyze)) / 3600
             FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
             ORDER BY s.n_dead_tup DESC, 1, 2 LIMIT {ROW_CAP}""",
-    ):
+    )
+    for (
+        schema,
+        table,
+        live,
+        dead,
+        hours,
+        freeze_age,
+        options,
+        reltuples,
+        modified,
+        analyzed,
+    ) in rows:
         table_base = float(_reloption(options, "autovacuum_vacuum_threshold") or base)
         table_scale = float(_reloption(options, "autovacuum_vacuum_scale_factor") or scale)
         enabled = autovacuum_on and (
             (_reloption(options, "autovacuum_enabled") or "true").lower() not in ("false", "off")
         )
         tuples = reltuples if reltuples is not None and reltuples >= 0 else live
+        table_analyze_base = float(
+            _reloption(options, "autovacuum_analyze_threshold") or analyze_base
+        )
+        table_analyze_scale = float(
+            _reloption(options, "autovacuum_analyze_scale_factor") or analyze_scale
+        )
         snapshot.table_facts.append(
             LiveTableFact(
                 NO_SPAN,
@@ -416,6 +439,9 @@ def _read_tables(conn: psycopg.Connection, snapshot: Snapshot) -> None:
                 int(freeze_age),
                 freeze_max,
                 enabled,
+                int(modified or 0),
+                table_analyze_base + table_analyze_scale * float(tuples),
+                None if analyzed is None else float(analyzed),
             )
         )
 

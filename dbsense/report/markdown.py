@@ -20,6 +20,7 @@ from dbsense.positions import LineIndex
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 MAX_QUERY = 400
 LONG_TRANSACTION_SECONDS = 300
+STALE_ANALYZE_HOURS = 24
 
 
 @dataclass(slots=True)
@@ -219,6 +220,26 @@ def _operations(out: list[str], data: ReportInput) -> None:
             f"{vacuumed}, freeze age {table.freeze_age}"
         )
     out += [] if tables else ["- No dead tuples."]
+    out.append("")
+    out += ["### Tables with stale planner statistics", ""]
+    stale = [
+        t
+        for t in snapshot.table_facts
+        if t.modified_since_analyze > t.analyze_threshold
+        and (t.hours_since_analyze is None or t.hours_since_analyze > STALE_ANALYZE_HOURS)
+    ]
+    for table in stale:
+        name = table.table if table.schema == "public" else f"{table.schema}.{table.table}"
+        when = (
+            "never analysed"
+            if table.hours_since_analyze is None
+            else f"last analysed {table.hours_since_analyze:.0f} h ago"
+        )
+        out.append(
+            f"- Table `{name}`: {table.modified_since_analyze} rows changed since its statistics "
+            f"were gathered ({when}): plans may be wrong; run `ANALYZE {name}`"
+        )
+    out += [] if stale else ["- None."]
     out.append("")
     out += ["### Duplicate and redundant indexes", ""]
     overlaps = overlapping_indexes(snapshot)

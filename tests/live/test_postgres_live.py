@@ -284,6 +284,9 @@ def test_report_markdown_and_html(
     assert "| events (kind) | `SELECT id FROM events WHERE kind = 'click'` |" in text
     assert "rejected: the planner does not use it" in text
     assert "Table `audit_log` needs vacuuming" in text
+    assert (
+        "- Table `audit_log`: 15000 rows changed since its statistics were gathered (never" in text
+    )
     assert re.search(
         r"Index `accounts_name_idx` on `accounts` \(name\) is redundant with "
         r"`accounts_name_id_idx` \(name, id\): \d+ kB to reclaim",
