@@ -659,6 +659,17 @@ class DeploymentFact(Fact):
     threads: int | None = None
 
 
+
+@dataclass(frozen=True, slots=True)
+class CountForExistenceFact(Fact):
+    """``qs.count() > 0`` or ``len(qs) > 0`` (``kind`` ``count``/``len``) testing whether rows
+    exist; ``replacement`` is the ``.exists()`` form of the whole comparison, when known."""
+
+    kind: str
+    query: str
+    replacement: str | None = None
+
+
 # --- end of Python facts ---
 
 

@@ -26,6 +26,7 @@ from dbsense.analyzers.python.connections import ConnectionSetups
 from dbsense.analyzers.python.django import DjangoModels
 from dbsense.analyzers.python.django_migrations import DjangoMigration
 from dbsense.analyzers.python.elasticsearch import EsCalls
+from dbsense.analyzers.python.existence import ExistenceChecks
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.pymongo import MongoCalls
 from dbsense.analyzers.python.raw_sql import EmbeddedSql
@@ -89,6 +90,7 @@ def _frontends(
         EsCalls(parsed, imports, module).facts,
         AccessPatterns(parsed, imports, module).facts,
         ConnectionSetups(parsed, imports).facts,
+        ExistenceChecks(parsed, imports).facts,
     ]
 
 
