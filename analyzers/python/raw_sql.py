@@ -10,6 +10,7 @@ Recognised sinks: ``cursor.execute``/``executemany``, ``session.execute``/``conn
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -20,6 +21,14 @@ from dbsense.analyzers.python.strings import remap, string_map
 from dbsense.analyzers.sql.frontend import analyze_sql
 
 _EXECUTE = {"execute", "executemany", "exec_driver_sql", "raw"}
+_SQL_START = re.compile(
+    r"\s*(?:--|/\*|\(|(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|SET|RESET|SHOW|BEGIN|"
+    r"START|COMMIT|ROLLBACK|END|ABORT|SAVEPOINT|RELEASE|TRUNCATE|GRANT|REVOKE|COPY|VALUES|"
+    r"EXPLAIN|ANALYZE|VACUUM|REFRESH|LOCK|DO|CALL|COMMENT|REINDEX|CLUSTER|DECLARE|FETCH|"
+    r"LISTEN|NOTIFY|UNLISTEN|PREPARE|EXECUTE|DEALLOCATE|DISCARD|TABLE|MERGE|IMPORT|"
+    r"SECURITY|REASSIGN|MOVE|CLOSE|CHECKPOINT|LOAD)\b)",
+    re.IGNORECASE,
+)
 _IDENTIFIER_BEFORE = ("FROM", "JOIN", "INTO", "UPDATE", "TABLE", "BY", ".", "AS", "INDEX", "ON")
 
 
@@ -75,6 +84,8 @@ class EmbeddedSql:
             yield dynamic
 
     def _literal(self, node: ast.Constant) -> Iterator[Fact]:
+        if not _SQL_START.match(node.value):
+            return  # not SQL (a GraphQL or shell string passed to some other execute())
         span = self.source.span(node)
         mapping = string_map(self.source.text, span.start, span.end, node.value)
         if mapping is None:
@@ -91,7 +102,7 @@ class EmbeddedSql:
 
     def _dynamic(self, call: ast.Call, kind: str, node: ast.expr) -> DynamicSqlFact | None:
         style = _style(node)
-        if style is None:
+        if style is None or not _SQL_START.match(_leading_text(node)):
             return None
         if kind == "runsql":
             return None  # migrations build DDL from constants; not user input
@@ -173,6 +184,22 @@ def _style(node: ast.expr) -> str | None:
     ):
         return ".format"
     return None
+
+
+def _leading_text(node: ast.expr) -> str:
+    """The constant text a built string starts with (empty when it starts with a value)."""
+    while True:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            first = node.values[0] if node.values else None
+            return first.value if isinstance(first, ast.Constant) else ""
+        if isinstance(node, ast.BinOp):
+            node = node.left
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value
+        else:
+            return ""
 
 
 def _is_str(node: ast.expr) -> bool:
