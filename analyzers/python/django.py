@@ -212,14 +212,14 @@ class DjangoModels:
         model.has_pk = model.has_pk or primary
         null = literal(keyword(call, "null")) is True
         unique = literal(keyword(call, "unique")) is True
-        default = keyword(call, "db_default")
+        default = _sql_default(keyword(call, "db_default") or keyword(call, "default"))
         definition = ColumnDef(
             column,
             name_span,
             type_,
             span,
             nullable=null and not primary,
-            default=ast.unparse(default) if default is not None else None,
+            default=default,
             primary_key=primary,
             unique=unique and not primary,
             identity=kind in _AUTO,
@@ -466,6 +466,23 @@ class DjangoModels:
         )
         yield from model.indexes
         yield from model.fixes
+
+
+def _sql_default(node: ast.expr | None) -> str | None:
+    """The SQL literal Django writes for a field default when it adds the column: the value,
+    or for a callable the value it returns at migration time (a constant, shown by name)."""
+    if node is None:
+        return None
+    value = literal(node)
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return "'" + ast.unparse(node).replace("'", "''") + "'"
 
 
 def _meta(node: ast.ClassDef) -> dict[str, ast.expr]:

@@ -249,7 +249,7 @@ class SqlAlchemyModels:
             type_,
             span,
             nullable=nullable and not primary,
-            default=ast.unparse(server_default) if server_default is not None else None,
+            default=_server_default(server_default),
             primary_key=primary,
             unique=unique and not primary,
             identity=identity,
@@ -503,6 +503,18 @@ class SqlAlchemyModels:
         start = self.source.offset(node.lineno, node.col_offset)
         at = self.source.text.find(node.name, start)
         return Span(at, at + len(node.name)) if at >= 0 else Span(start, start)
+
+
+def _server_default(node: ast.expr | None) -> str | None:
+    """SQL of a ``server_default``: a string is a literal, ``text("now()")`` is raw SQL."""
+    if node is None:
+        return None
+    value = literal(node)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(node, ast.Call) and node.args and isinstance(literal(node.args[0]), str):
+        return str(literal(node.args[0]))
+    return ast.unparse(node)
 
 
 def eager_lazy(lazy: str) -> bool:
