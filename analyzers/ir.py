@@ -791,3 +791,16 @@ class EsPatternFact(Fact):
     query: str
     field: str | None
     pattern: str
+
+
+# --- pymongo aggregation stages (analyzers/python/pymongo.py) ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MongoLookupFact(Fact):
+    """A ``$lookup`` stage of an ``aggregate`` pipeline (``span`` is the stage dict)."""
+
+    collection: str | None  # the collection aggregated
+    from_collection: str | None  # the literal ``from``; None when computed or absent
+    place: CallPlace
+    stage: int = 0  # position in the pipeline

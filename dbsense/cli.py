@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--redis-url", help="also run the read-only live Redis checks")
+    check.add_argument("--mongo-url", help="also run the read-only live MongoDB checks")
     check.add_argument(
         "--database-url",
         default=os.environ.get("DBSENSE_DATABASE_URL"),
@@ -181,6 +182,8 @@ def run_check(args: argparse.Namespace) -> int:
     sys.stdout.write(render(args.format, result, texts, statistics=args.statistics))
     if args.redis_url:
         _live_redis(args.redis_url)
+    if args.mongo_url:
+        _live_mongo(args.mongo_url, workspace)
     if any(problem.error for problem in settings.problems):
         return EXIT_ERROR
     if result.violations and not args.exit_zero:
@@ -194,6 +197,19 @@ def _live_redis(url: str) -> None:
 
     try:
         notes = inspect_redis(url).notes
+    except LiveError as error:
+        print(f"dbsense: live check unavailable (DBS006): {error}", file=sys.stderr)
+        return
+    for note in notes:
+        print(f"live: {note.code} {note.message}")
+
+
+def _live_mongo(url: str, workspace) -> None:
+    from dbsense.live import LiveError
+    from dbsense.live.mongo import code_filters, inspect_mongo
+
+    try:
+        notes = inspect_mongo(url, code_filters(workspace)).notes
     except LiveError as error:
         print(f"dbsense: live check unavailable (DBS006): {error}", file=sys.stderr)
         return

@@ -18,6 +18,7 @@ from dbsense.analyzers.ir import (
     Fact,
     MongoArrayPushFact,
     MongoCallFact,
+    MongoLookupFact,
     MongoRegexFact,
 )
 from dbsense.analyzers.python.clients import (
@@ -136,11 +137,32 @@ class MongoCalls:
             filter_fields=tuple(key for key, _ in dict_items(filter_node) if key),
             index_specs=self._index_specs(call, method),
         )
+        if method == "aggregate":
+            yield from self._lookups(call, collection)
         if method in _FILTERED:
             yield from self._regexes(filter_node, collection)
         if method in _UPDATES:
             update = local_value(self.scopes, argument(call, 1, "update"))
             yield from self._pushes(update, collection)
+
+    def _lookups(self, call: ast.Call, collection: str | None) -> Iterator[Fact]:
+        pipeline = local_value(self.scopes, argument(call, 0, "pipeline"))
+        if not isinstance(pipeline, (ast.List, ast.Tuple)):
+            return
+        for position, element in enumerate(pipeline.elts):
+            stage = local_value(self.scopes, element)
+            for operator, body in dict_items(stage):
+                if operator != "$lookup":
+                    continue
+                source = dict(dict_items(local_value(self.scopes, body)))
+                yield MongoLookupFact(
+                    self.parsed.span(stage),
+                    PYMONGO,
+                    collection=collection,
+                    from_collection=literal_str(source.get("from")),
+                    place=place(self.scopes, call, []),
+                    stage=position,
+                )
 
     def _materialised(self, outer: ast.AST, chain: list[str]) -> bool:
         if "to_list" in chain:
