@@ -247,6 +247,7 @@ class Catalog:
     _unit: int = 0
     _path: str = ""
     _index_order: int = 0
+    history: list[Unit] = field(default_factory=list)  # the replayed units, in replay order
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -298,15 +299,28 @@ class Catalog:
 
     # --- replay ------------------------------------------------------------------------------
 
-    def replay(self, units: Iterable[Unit]) -> Catalog:
+    def replay(
+        self, units: Iterable[Unit], before: Callable[[Catalog, str, Fact], None] | None = None
+    ) -> Catalog:
+        """Apply ``units`` in order and keep them in ``history``. ``before(catalog, path,
+        fact)`` sees the catalog as it is just before each fact: the state "at that point of
+        the history" (see ``replay_history``)."""
         for unit in units:
+            self.history.append(unit)
             self._unit = self._unit_order.setdefault(unit.path, len(self._unit_order))
             self._path = unit.path
             self.search_path = (DEFAULT_SCHEMA,)
             for fact in unit.facts:
+                if before is not None:
+                    before(self, unit.path, fact)
                 self.apply(unit.path, fact)
         self.search_path = (DEFAULT_SCHEMA,)
         return self
+
+    def replay_history(self, before: Callable[[Catalog, str, Fact], None]) -> Catalog:
+        """Replay this catalog's history into a new catalog, calling ``before`` ahead of each
+        fact (rules that judge a statement against the schema of its own time)."""
+        return Catalog().replay(self.history, before)
 
     def apply(self, path: str, fact: Fact) -> None:
         handler = _HANDLERS.get(type(fact))
