@@ -31,6 +31,7 @@ USER_SETTINGS = {
     "git.enabled": False,
     "chat.disableAIFeatures": True,
     "editor.hover.delay": 200,
+    "files.autoSave": "off",
 }
 
 

@@ -211,4 +211,5 @@ def test_extension_in_code_server(tmp_path: Path, artifacts: Path) -> None:
     assert "pyproject.toml: invalid TOML" in result["broken-pyproject"]
     assert BAD_INTERPRETER in result["bad-interpreter"]
     assert "still-editing" in {step["name"] for step in result["steps"]}
+    assert re.fullmatch(r".*dbsense \d+", result["recovered"]), result["recovered"]
     assert time.monotonic() - started < MAX_DURATION_S

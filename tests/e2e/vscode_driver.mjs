@@ -347,6 +347,22 @@ async function main() {
       .locator(".view-lines", { hasText: config.typedText })
       .waitFor();
   });
+
+  await step("recovered", async () => {
+    // Dropping the bad setting restarts the server; so does "dbsense: Restart Server".
+    const running = page
+      .locator(".statusbar-item", { hasText: /dbsense \d+/ })
+      .first();
+    writeFileSync(config.workspaceSettingsFile, "{}");
+    await running.waitFor();
+    await runCommand("dbsense: Restart Server");
+    await page
+      .locator(".statusbar-item", { hasText: /dbsense \d+/ })
+      .first()
+      .waitFor();
+    await problemRows(config.sql.target.code);
+    return (await running.innerText()).trim();
+  });
 }
 
 let failed = false;
