@@ -793,6 +793,39 @@ class EsPatternFact(Fact):
     pattern: str
 
 
+# --- pattern filters and column references (analyzers/sql/queries.py, analyzers/sql/ddl.py) ---
+
+
+@dataclass(frozen=True, slots=True)
+class PatternMatchFact(Fact):
+    """A pattern filter on a column (``span`` is the whole predicate).
+
+    ``operator`` is ``LIKE``, ``ILIKE``, ``~``, ``~*`` or ``SIMILAR TO``. ``pattern`` is the
+    literal pattern, or the literal text a concatenation starts with (``'%' || $1 || '%'`` gives
+    ``%``); ``None`` when it starts with a parameter or an expression. ``wrapped`` names a
+    function around the column (``lower(name) LIKE ...``). ``statement_span`` groups the
+    patterns of one statement."""
+
+    table: QualifiedName | None
+    column: str
+    column_span: Span
+    operator: str
+    pattern: str | None
+    negated: bool = False
+    wrapped: str | None = None
+    statement_span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnRefFact(Fact):
+    """A column that a DDL statement names on a known table (``span`` is the name as written):
+    ``context`` is ``index`` (key, key expression, INCLUDE or predicate)."""
+
+    table: QualifiedName
+    column: str
+    context: str = "index"
+
+
 # --- pymongo aggregation stages (analyzers/python/pymongo.py) ---------------------------------
 
 
@@ -804,3 +837,19 @@ class MongoLookupFact(Fact):
     from_collection: str | None  # the literal ``from``; None when computed or absent
     place: CallPlace
     stage: int = 0  # position in the pipeline
+
+
+# --- constant reads on the request path (analyzers/python/constant_reads.py) -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConstantReadFact(Fact):
+    """A read query whose every argument is a literal, run by a request handler (``span`` is
+    the query expression): ``query`` is its normalised text, the same for equal queries."""
+
+    query: str
+    model: str | None  # the Django model read, ``None`` for raw SQL
+    function: str
+    request_kind: str
+    cached: bool = False  # the handler is cached or reads a cache itself
+    written: bool = False  # the module writes the model (create/update/delete/save)

@@ -2,7 +2,8 @@
 
 Per statement: one :class:`QueryFact`; a :class:`SelectStarFact` per ``*`` of a top-level select
 list; an :class:`OffsetFact` per ``OFFSET``; a :class:`ComparisonFact` per column-versus-value
-comparison in a ``WHERE`` (each query level resolves its own FROM aliases).
+comparison in a ``WHERE`` (each query level resolves its own FROM aliases); a
+:class:`PatternMatchFact` per ``LIKE``/``ILIKE``/regex/``SIMILAR TO`` filter on a column.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dbsense.analyzers.ir import (
     ComparisonFact,
     Fact,
     OffsetFact,
+    PatternMatchFact,
     QualifiedName,
     QueryFact,
     SelectStarFact,
@@ -69,6 +71,7 @@ def query_facts(
         yield from _offset(select, scope)
     for node in query.find_all(exp.Select, exp.Update, exp.Delete):
         yield from _comparisons(node, scope)
+        yield from _patterns(node, scope, statement_span)
 
 
 def _kind(query: exp.Expression | None) -> str | None:
@@ -247,6 +250,74 @@ def _comparison(
         fact = _fact(op, column, value, negated, sources, scope)
         if fact is not None:
             yield fact
+
+
+# --- pattern filters -----------------------------------------------------------------------------
+
+_CALL_HEAD = re.compile(r"(?i)\b(?:lower|upper)\s*\(\s*\Z")
+_PATTERN_OPERATORS = {
+    exp.Like: "LIKE",
+    exp.ILike: "ILIKE",
+    exp.RegexpLike: "~",
+    exp.RegexpILike: "~*",
+    exp.SimilarTo: "SIMILAR TO",
+}
+
+
+def _patterns(
+    node: exp.Expression, scope: StatementScope, statement_span: Span
+) -> Iterator[PatternMatchFact]:
+    where = node.args.get("where")
+    if not isinstance(where, exp.Where):
+        return
+    sources = _sources(node)
+    for predicate in _predicates(where.this):
+        negated = isinstance(predicate, exp.Not)
+        if negated:
+            predicate = predicate.this
+        operator = _PATTERN_OPERATORS.get(type(predicate))
+        if operator is None:
+            continue
+        negated = negated or bool(predicate.args.get("negate"))
+        target, wrapped = predicate.this, None
+        if isinstance(target, exp.Lower | exp.Upper):
+            target, wrapped = target.this, type(target).__name__.lower()
+        if not isinstance(target, exp.Column) or not isinstance(target.this, exp.Identifier):
+            continue
+        column_span = _meta_span(target.this, scope)
+        predicate_span = _value_span(predicate, scope)
+        if column_span is None or predicate_span is None:
+            continue
+        pattern_node = predicate.expression
+        if isinstance(pattern_node, exp.Any):
+            values = _any_values(pattern_node)
+            pattern_node = values[0] if len(values) == 1 else None
+        identifier = target.this
+        start = column_span.start
+        if wrapped is not None:
+            head = _CALL_HEAD.search(scope.text, 0, column_span.start - scope.base)
+            start = scope.base + head.start() if head is not None else start
+        yield PatternMatchFact(
+            Span(start, max(column_span.end, predicate_span.end)),
+            scope.origin,
+            _resolve(target, sources),
+            identifier.this if identifier.quoted else identifier.this.lower(),
+            column_span,
+            operator,
+            _leading_literal(pattern_node),
+            negated,
+            wrapped,
+            statement_span,
+        )
+
+
+def _leading_literal(node: exp.Expression | None) -> str | None:
+    """A pattern's literal text, or the literal a ``||`` concatenation starts with."""
+    while isinstance(node, exp.DPipe | exp.Paren | exp.Cast):
+        node = node.this
+    if isinstance(node, exp.Literal) and node.is_string:
+        return node.this
+    return None
 
 
 def _any_values(node: exp.Any) -> list[exp.Expression]:
