@@ -185,6 +185,7 @@ async function main() {
     });
     await text.waitFor();
     const shown = (await text.innerText()).replace(/\s+/g, " ");
+    await screenshot("rule-page-open");
     await page.keyboard.press("Control+W");
     await page
       .locator(".tabs-container .tab.active", {
@@ -204,6 +205,7 @@ async function main() {
     });
     await text.waitFor();
     const shown = (await text.innerText()).replace(/\s+/g, " ");
+    await screenshot("catalog-open");
     await page.keyboard.press("Control+W");
     await page
       .locator(".tabs-container .tab.active", {
