@@ -1,8 +1,12 @@
 """The VS Code extension end to end: the built .vsix in code-server, driven through Chromium.
 
-The extension runs the dbsense server from its bundled libs with a `python3` that has no dbsense
-installed, so the findings can only come from what the .vsix ships. Screenshots of every step
-land in tests/e2e/artifacts/.
+With no Python extension and no `dbsense.interpreter`, the extension falls back to a `python3`
+that has no dbsense installed, so everything comes from what the .vsix bundles. The driver
+(vscode_driver.mjs) checks, as a user sees them: squiggles and Problems rows in a SQL migration
+and a Python file, the hover, the rule page and the schema catalog, the quick fix (text changed,
+finding gone), a settings change, the output channel, a broken pyproject.toml, a missing
+interpreter (notification; editing goes on) and the recovery. Expectations come from the CLI of
+the same bundled libs. Screenshots of every step land in tests/e2e/artifacts/.
 """
 
 from __future__ import annotations
