@@ -32,6 +32,7 @@ from dbsense.analyzers.ir import (
     QualifiedName,
     RenameColumnFact,
     RenameTableFact,
+    Span,
 )
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.source import PythonSource, keyword, literal
@@ -274,6 +275,21 @@ class AlembicRevision:
         table = QualifiedName(args[1])
         constraint = ConstraintDef("foreign-key", span, name, fk.columns, fk, not_valid=not_valid)
         yield AddConstraintFact(span, ALEMBIC, table, constraint, self._new(table))
+        if not not_valid:
+            at = span.end - 1
+            body = self.source.text[span.start : at].rstrip()
+            text = (
+                " postgresql_not_valid=True"
+                if body.endswith(",")
+                else ", postgresql_not_valid=True"
+            )
+            yield FrameworkFixFact(
+                span,
+                ALEMBIC,
+                "not-valid",
+                "Add `postgresql_not_valid=True` (validate in a later revision)",
+                ((Span(at, at), text),),
+            )
 
     def _op_create_unique_constraint(self, call: ast.Call, upgrade: ast.AST) -> Iterator[Fact]:
         args = [literal(a) for a in call.args]

@@ -3,8 +3,20 @@
 
 from __future__ import annotations
 
-from dbsense.analyzers.ir import FrameworkFixFact, Span
-from dbsense.engines.core import Applicability, Edit, Fix, RuleContext
+from dataclasses import replace
+
+from dbsense.analyzers.ir import (
+    ALEMBIC,
+    DJANGO,
+    DJANGO_MIGRATION,
+    RAW_SQL,
+    SQL_FILE,
+    SQLALCHEMY,
+    FrameworkFixFact,
+    Span,
+    TypeRef,
+)
+from dbsense.engines.core import Applicability, Edit, Finding, Fix, RuleContext
 
 
 def framework_fix(
@@ -36,3 +48,61 @@ def catalog_fix(
         return None
     edits = tuple(Edit(edit_span, text) for edit_span, text in fact.edits)
     return Fix(fact.title, edits, applicability)
+
+
+SQL_ORIGINS = (SQL_FILE, RAW_SQL)
+_SQLALCHEMY_TYPES = {
+    "bigint": "BigInteger",
+    "bigserial": "BigInteger",
+    "integer": "Integer",
+    "text": "Text",
+}
+_DJANGO_BIGINT = {
+    "AutoField": "BigAutoField",
+    "SmallAutoField": "BigAutoField",
+    "IntegerField": "BigIntegerField",
+    "SmallIntegerField": "BigIntegerField",
+    "PositiveIntegerField": "PositiveBigIntegerField",
+    "PositiveSmallIntegerField": "PositiveBigIntegerField",
+}
+
+
+def sql_only(finding: Finding, origin: str) -> Finding:
+    """``finding`` without its fix when the fact came from Python code: a fix written as SQL
+    text must never be pasted into a model or migration."""
+    if origin in SQL_ORIGINS or finding.fix is None:
+        return finding
+    return replace(finding, fix=None)
+
+
+def retype(finding: Finding, origin: str, type_: TypeRef, sql_type: str) -> Finding:
+    """``finding`` whose fix changes ``type_`` to ``sql_type``, in the framework's spelling:
+    ``sa.Integer`` -> ``sa.BigInteger``, ``models.AutoField`` -> ``models.BigAutoField``. Types
+    written without a module prefix get no fix (the new name may not be imported)."""
+    if origin in SQL_ORIGINS:
+        return finding
+    head, dot, name = type_.raw.partition("(")[0].rpartition(".")
+    replacement = None
+    if dot and origin in (SQLALCHEMY, ALEMBIC) and sql_type in _SQLALCHEMY_TYPES:
+        replacement = f"{head}.{_SQLALCHEMY_TYPES[sql_type]}"
+        if "(" in type_.raw and sql_type != "text":
+            replacement += type_.raw[type_.raw.index("(") :]
+    elif dot and origin in (DJANGO, DJANGO_MIGRATION) and sql_type == "bigint":
+        wider = _DJANGO_BIGINT.get(name)
+        replacement = f"{head}.{wider}" if wider else None
+    if replacement is None:
+        return replace(finding, fix=None)
+    fix = Fix(f"Use `{replacement}`", (Edit(type_.span, replacement),), Applicability.UNSAFE)
+    return replace(finding, fix=fix)
+
+
+def identity_fix(finding: Finding, origin: str, type_: TypeRef) -> Finding:
+    """SQLAlchemy: add ``Identity()`` after an explicit, module-prefixed type."""
+    if origin in SQL_ORIGINS:
+        return finding
+    head, dot, _ = type_.raw.partition("(")[0].rpartition(".")
+    if not (dot and origin in (SQLALCHEMY, ALEMBIC)):
+        return replace(finding, fix=None)
+    at = type_.span.end
+    edit = Edit(Span(at, at), f", {head}.Identity()")
+    return replace(finding, fix=Fix(f"Add `{head}.Identity()`", (edit,), Applicability.UNSAFE))

@@ -18,6 +18,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.framework import SQL_ORIGINS, framework_fix
 from dbsense.engines.postgres.helpers import display_name, index_name
 from dbsense.engines.postgres.units import earlier, same_transaction, transaction_end
 
@@ -121,7 +122,9 @@ class AddingForeignKeyWithoutNotValid(Rule):
             f"foreign key {table}({columns}) -> {display_name(fk.ref_table)} is validated while "
             f"it holds `SHARE ROW EXCLUSIVE` on both tables; add it `NOT VALID` and validate it "
             "in a later transaction",
-            self._fix(fact.table, constraint, fact, ctx),
+            self._fix(fact.table, constraint, fact, ctx)
+            if fact.origin in SQL_ORIGINS
+            else framework_fix(ctx, constraint.span, "not-valid"),
         )
 
     def _validate(self, fact: ValidateConstraintFact, ctx: RuleContext) -> Iterator[Finding]:

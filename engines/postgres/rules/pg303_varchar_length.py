@@ -20,6 +20,7 @@ from dbsense.engines.core import (
     RuleContext,
     Severity,
 )
+from dbsense.engines.postgres.framework import sql_only
 from dbsense.engines.postgres.helpers import display_name, index_name
 
 VARCHAR = "character varying"
@@ -82,10 +83,12 @@ class VarcharLength(Rule):
     def check(self, fact: Fact, ctx: RuleContext) -> Iterator[Finding]:
         if isinstance(fact, CreateTableFact):
             for column in fact.columns:
-                yield from self._column(fact.table, column, None)
+                for finding in self._column(fact.table, column, None):
+                    yield sql_only(finding, fact.origin)
         elif isinstance(fact, AddColumnFact):
             existing = None if fact.table_created_in_unit else fact.span
-            yield from self._column(fact.table, fact.column, existing)
+            for finding in self._column(fact.table, fact.column, existing):
+                yield sql_only(finding, fact.origin)
         elif isinstance(fact, AlterColumnTypeFact):
             type_ = fact.type
             if type_ is not None and type_.name == VARCHAR and type_.args:

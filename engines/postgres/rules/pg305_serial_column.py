@@ -11,6 +11,7 @@ from dbsense.engines.core import (
     RuleContext,
     Severity,
 )
+from dbsense.engines.postgres.framework import identity_fix
 from dbsense.engines.postgres.helpers import display_name
 
 _BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
@@ -74,8 +75,8 @@ class SerialColumn(Rule):
             return
         for column in columns:
             finding = _finding(fact.table, column)
-            if finding is not None:
-                yield finding
+            if finding is not None and column.type is not None:
+                yield identity_fix(finding, fact.origin, column.type)
 
 
 def _finding(table: QualifiedName, column: ColumnDef) -> Finding | None:
