@@ -124,7 +124,7 @@ class EmbeddedSql:
             if parts is None:
                 return None, None
             if kind == "execute" and len(call.args) == 1 and not call.keywords:
-                sql, values = _bind(parts, lambda _: "%s")
+                sql, values = _bind(parts, lambda _: "%s", escape_percent=True)
                 if sql is None:
                     return None, None
                 params = ", ".join(self.source.segment(v) for v in values)
@@ -229,14 +229,17 @@ def _fstring_parts(node: ast.JoinedStr) -> list[str | ast.expr] | None:
     return parts
 
 
-def _bind(parts: list[str | ast.expr], placeholder) -> tuple[str | None, list[ast.expr]]:
+def _bind(
+    parts: list[str | ast.expr], placeholder, escape_percent: bool = False
+) -> tuple[str | None, list[ast.expr]]:
     """SQL with each interpolated value replaced by a placeholder (quotes around it dropped),
-    or ``None`` when a value sits where an identifier goes."""
+    or ``None`` when a value sits where an identifier goes or inside a longer string literal
+    (``'%{term}%'``). ``escape_percent`` doubles literal ``%`` for ``%s``-style drivers."""
     sql = ""
     values: list[ast.expr] = []
     for index, part in enumerate(parts):
         if isinstance(part, str):
-            sql += part
+            sql += part.replace("%", "%%") if escape_percent else part
             continue
         following = parts[index + 1] if index + 1 < len(parts) else ""
         quoted = (
@@ -245,7 +248,7 @@ def _bind(parts: list[str | ast.expr], placeholder) -> tuple[str | None, list[as
         if quoted:
             sql = sql[:-1]
             parts[index + 1] = following[1:]  # type: ignore[index]
-        if _identifier_placeholder(sql + "%s"):
+        if sql.count("'") % 2 or _identifier_placeholder(sql + "%s"):
             return None, []
         sql += placeholder(len(values))
         values.append(part)

@@ -75,3 +75,19 @@ def test_identifier_interpolation_gets_no_fix() -> None:
         f for f in analyze_python(SourceFile("a.py", text)).facts if isinstance(f, DynamicSqlFact)
     )
     assert fact.fix_text is None
+
+
+def test_value_inside_a_longer_literal_gets_no_fix() -> None:
+    text = "def f(c, term):\n    c.execute(f\"SELECT id FROM p WHERE t ILIKE '%{term}%'\")\n"
+    fact = next(
+        f for f in analyze_python(SourceFile("a.py", text)).facts if isinstance(f, DynamicSqlFact)
+    )
+    assert fact.fix_text is None
+
+
+def test_literal_percent_is_escaped_for_the_driver() -> None:
+    text = "def f(c, n):\n    c.execute(f\"SELECT 1 WHERE a LIKE 'x%' AND b = {n}\")\n"
+    fact = next(
+        f for f in analyze_python(SourceFile("a.py", text)).facts if isinstance(f, DynamicSqlFact)
+    )
+    assert fact.fix_text == "\"SELECT 1 WHERE a LIKE 'x%%' AND b = %s\", (n,)"
