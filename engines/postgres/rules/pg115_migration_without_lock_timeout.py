@@ -84,7 +84,8 @@ class MigrationWithoutLockTimeout(Rule):
 
     ## Fix safety
     The fix is unsafe: the migration may now fail when it cannot get its lock in time, and the
-    deploy must retry it. Inside a transaction block the fix uses `SET LOCAL`.
+    deploy must retry it. Inside a transaction block the fix uses `SET LOCAL`. Python
+    migrations get no automatic fix: add the `op.execute(...)` shown above by hand.
 
     ## Options
     - `postgres.lock-timeout` is the value the fix inserts (`5s`).
@@ -110,7 +111,7 @@ class MigrationWithoutLockTimeout(Rule):
     code = "PG115"
     name = "migration-without-lock-timeout"
     summary = "Blocking lock taken before the migration sets `lock_timeout`"
-    fix_availability = FixAvailability.ALWAYS
+    fix_availability = FixAvailability.SOMETIMES
     tags = ("locking", "migration")
     consumes = (StatementFact,)
     options = (
@@ -161,6 +162,8 @@ class MigrationWithoutLockTimeout(Rule):
             (Edit(Span(span.start, span.start), lines),),
             Applicability.UNSAFE,
         )
+        if ctx.file is None or ctx.file.language != "sql":
+            fix = None  # SQL text inserted into a Python migration would not parse
         return Finding(
             span,
             f"this statement takes `{mode}` on `{table}` with no {names} set before it: "
