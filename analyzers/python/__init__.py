@@ -23,6 +23,7 @@ from dbsense.analyzers.ir import (
 from dbsense.analyzers.python.access import AccessPatterns
 from dbsense.analyzers.python.alembic import AlembicRevision
 from dbsense.analyzers.python.connections import ConnectionSetups
+from dbsense.analyzers.python.constant_reads import ConstantReads
 from dbsense.analyzers.python.django import DjangoModels
 from dbsense.analyzers.python.django_migrations import DjangoMigration
 from dbsense.analyzers.python.elasticsearch import EsCalls
@@ -91,6 +92,7 @@ def _frontends(
         AccessPatterns(parsed, imports, module).facts,
         ConnectionSetups(parsed, imports).facts,
         ExistenceChecks(parsed, imports).facts,
+        ConstantReads(parsed, imports).facts,
     ]
 
 

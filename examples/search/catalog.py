@@ -44,6 +44,15 @@ def product_list():
     return {"items": list(products.find({"active": True}, {"_id": 0}))}
 
 
+@app.get("/products/<sku>/seller")
+def product_seller(sku):
+    pipeline = [
+        {"$match": {"sku": sku}},
+        {"$lookup": {"from": "sellers", "localField": "seller_id", "foreignField": "_id", "as": "seller"}},
+    ]
+    return {"items": list(products.aggregate(pipeline))}
+
+
 @app.post("/products/<sku>/reviews")
 def add_review(sku):
     review = request.get_json()
