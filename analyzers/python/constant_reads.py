@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import cached_property
 
 from dbsense.analyzers.ir import DJANGO, RAW_SQL, ConstantReadFact, Fact
 from dbsense.analyzers.python.clients import literal_str
@@ -56,9 +57,14 @@ class ConstantReads:
     def __init__(self, parsed: PythonSource, imports: ImportMap) -> None:
         self.parsed = parsed
         self.imports = imports
-        self.scopes = Scopes(parsed.tree, imports)
+
+    @cached_property
+    def scopes(self) -> Scopes:
+        return Scopes(self.parsed.tree, self.imports)
 
     def facts(self) -> Iterator[Fact]:
+        if "execute" not in self.parsed.text and not self.imports.imports_from("django"):
+            return
         if not self.imports.imports_from("django"):
             yield from self._raw_reads()
             return
