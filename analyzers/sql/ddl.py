@@ -11,6 +11,7 @@ from dbsense.analyzers.ir import (
     AddColumnFact,
     AddConstraintFact,
     ColumnDef,
+    ColumnRefFact,
     ConstraintDef,
     CreateDomainFact,
     CreateEnumFact,
@@ -60,6 +61,7 @@ def ddl_facts(tree: exp.Expression, scope: StatementScope, statement_span: Span)
             fact = _create_index(tree, scope, statement_span)
             if fact is not None:
                 yield fact
+                yield from _index_columns(tree, fact.table, scope)
         elif kind == "SCHEMA":
             yield from _create_schema(tree, scope, statement_span)
         elif kind == "VIEW":
@@ -460,6 +462,35 @@ def _create_index(
         table_created_in_unit=table in scope.created_tables,
         function_calls=tuple(calls),
     )
+
+
+def _index_columns(
+    tree: exp.Create, table: QualifiedName, scope: StatementScope
+) -> Iterator[ColumnRefFact]:
+    """The columns an index names in its keys, key expressions, INCLUDE and predicate."""
+    params = tree.this.args.get("params") if isinstance(tree.this, exp.Index) else None
+    if not isinstance(params, exp.IndexParameters):
+        return
+    parts = [*(params.args.get("columns") or ()), *(params.args.get("include") or ())]
+    if params.args.get("where") is not None:
+        parts.append(params.args["where"])
+    for part in parts:
+        for node in part.find_all(exp.Column, exp.Identifier):
+            if isinstance(node, exp.Column):
+                continue
+            parent = node.parent
+            if isinstance(parent, exp.Column) and parent.this is not node:
+                continue  # a qualifier (``t.col``), not the column
+            if not isinstance(parent, exp.Column) and not _bare_key(node, params):
+                continue
+            span = scope.node_span(node)
+            if span is not None:
+                yield ColumnRefFact(span, scope.origin, table, _ident(node))
+
+
+def _bare_key(node: exp.Identifier, params: exp.IndexParameters) -> bool:
+    """An INCLUDE entry is a bare identifier rather than a column node."""
+    return any(node is item for item in params.args.get("include") or ())
 
 
 def _index_key(ordered: exp.Expression) -> IndexKey:
