@@ -159,6 +159,8 @@ def _statement_facts(
     if isinstance(tree, exp.Set) or _FUNCTION.match(source):
         return command_facts(source, tokens, span, origin, created) or []
     facts: list[Fact] = list(ddl_facts(tree, scope, span))
+    if isinstance(tree, exp.Select) and "set_config" in source.lower():
+        facts.extend(command_facts(source, tokens, span, origin, created) or ())
     facts.extend(alter_facts(tree, scope, span))
     facts.extend(query_facts(tree, scope, span))
     return facts
