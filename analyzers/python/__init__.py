@@ -32,6 +32,7 @@ from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.pymongo import MongoCalls
 from dbsense.analyzers.python.raw_sql import EmbeddedSql
 from dbsense.analyzers.python.redis import RedisCalls
+from dbsense.analyzers.python.serializers import Serializers
 from dbsense.analyzers.python.source import PythonSource, module_name
 from dbsense.analyzers.python.sqlalchemy import SqlAlchemyModels
 from dbsense.analyzers.suppressions import find_suppressions
@@ -92,6 +93,7 @@ def _frontends(
         AccessPatterns(parsed, imports, module).facts,
         ConnectionSetups(parsed, imports).facts,
         ExistenceChecks(parsed, imports).facts,
+        Serializers(parsed, imports, module).facts,
         ConstantReads(parsed, imports).facts,
     ]
 

@@ -105,6 +105,10 @@ class QueryInLoop(Rule):
     `.filter()` still queries). `.iterator()` without `chunk_size` ignores `prefetch_related`.
     Rows from `values()` / `values_list()` carry no relations and are never flagged.
 
+    Serializers count as loops: a Django REST framework serializer used with `many=True` (or
+    as a list view's `serializer_class`) reads its `source="customer.name"` fields, nested
+    serializers and `get_<field>` methods once per row.
+
     ## SQLAlchemy / Alembic
     A `relationship()` with the default `lazy="select"` (or `"dynamic"`) queries on first
     access per row. Add `.options(selectinload(Order.items))` for collections or
@@ -398,7 +402,10 @@ def _chain_text(chain: tuple[Located, ...]) -> str:
     for located in chain:
         function = located.fact
         assert isinstance(function, FunctionFact)
-        steps.append(f"`{_short(function.qualified)}()` in {located.path}")
+        if function.qualified.endswith(".__rows__"):  # a DRF serializer's per-row fields
+            steps.append(f"serializer `{_class(function.qualified[: -len('.__rows__')])}`")
+        else:
+            steps.append(f"`{_short(function.qualified)}()` in {located.path}")
     return " -> ".join(steps)
 
 
