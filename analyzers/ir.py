@@ -609,7 +609,6 @@ class FunctionFact(Fact):
     is_property: bool = False
 
 
-
 @dataclass(frozen=True, slots=True)
 class DynamicSqlFact(Fact):
     """SQL built at run time (``style``: ``f-string``, ``%``, ``+`` or ``.format``) and passed
@@ -621,7 +620,6 @@ class DynamicSqlFact(Fact):
     fix_span: Span | None = None
 
 
-
 @dataclass(frozen=True, slots=True)
 class FrameworkFixFact(Fact):
     """A migration framework's own remedy for the operation at ``span`` (e.g. ``purpose``
@@ -631,7 +629,6 @@ class FrameworkFixFact(Fact):
     purpose: str
     title: str
     edits: tuple[tuple[Span, str], ...]
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -650,14 +647,12 @@ class ConnectionSetupFact(Fact):
     port: int | None = None
 
 
-
 @dataclass(frozen=True, slots=True)
 class DeploymentFact(Fact):
     """Process and thread counts of an app server config (``gunicorn.conf.py``)."""
 
     workers: int | None = None
     threads: int | None = None
-
 
 
 @dataclass(frozen=True, slots=True)
