@@ -91,9 +91,16 @@ def retype(finding: Finding, origin: str, type_: TypeRef, sql_type: str) -> Find
         wider = _DJANGO_BIGINT.get(name)
         replacement = f"{head}.{wider}" if wider else None
     if replacement is None:
-        return replace(finding, fix=None)
+        return replace(finding, fix=None, message=_advice(finding.message, "a `bigint` type"))
     fix = Fix(f"Use `{replacement}`", (Edit(type_.span, replacement),), Applicability.UNSAFE)
-    return replace(finding, fix=fix)
+    return replace(finding, fix=fix, message=_advice(finding.message, f"`{replacement}`"))
+
+
+def _advice(message: str, advice: str) -> str:
+    """Replace the SQL spelling a rule's message ends with (``...; use `bigserial```) by the
+    framework's own."""
+    head, separator, _ = message.rpartition("; use ")
+    return f"{head}; use {advice}" if separator else message
 
 
 def identity_fix(finding: Finding, origin: str, type_: TypeRef) -> Finding:
@@ -105,4 +112,5 @@ def identity_fix(finding: Finding, origin: str, type_: TypeRef) -> Finding:
         return replace(finding, fix=None)
     at = type_.span.end
     edit = Edit(Span(at, at), f", {head}.Identity()")
-    return replace(finding, fix=Fix(f"Add `{head}.Identity()`", (edit,), Applicability.UNSAFE))
+    fix = Fix(f"Add `{head}.Identity()`", (edit,), Applicability.UNSAFE)
+    return replace(finding, fix=fix, message=_advice(finding.message, f"`{head}.Identity()`"))
