@@ -79,7 +79,8 @@ def type_ref(data_type: exp.DataType, raw: str, span: Span) -> TypeRef:
     if word in _SERIAL_WORDS:
         name = _SERIAL_WORDS[word]
     elif key == "USERDEFINED":
-        name = (node.args.get("kind") or word).lower().strip('"')
+        kind = node.args.get("kind")
+        name = (kind.name if isinstance(kind, exp.Expression) else kind or word).lower().strip('"')
     else:
         name = _CANONICAL.get(key, word or key.lower())
     args = tuple(_param_text(param) for param in node.expressions)
