@@ -46,7 +46,7 @@ bench: venv
 	$(PY) -m bench.run
 
 fuzz: venv
-	DBSENSE_FUZZ_EXAMPLES=20000 $(VENV)/bin/pytest tests/fuzz -q
+	DBSENSE_FUZZ_EXAMPLES=20000 DBSENSE_SOAK_EDITS=20000 $(VENV)/bin/pytest tests/fuzz tests/soak -q
 
 clean:
 	rm -rf $(VENV) dist build .dbsense_cache
