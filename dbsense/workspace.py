@@ -184,7 +184,10 @@ class Workspace:
             documents=len(sources),
             statements=sum(unit.statements for unit in units.values()),
             analysed_statements=sum(unit.analysed_statements for unit in units.values()),
-            skipped=[f"{path}: {reason}" for path, reason in sorted(self.skipped.items())],
+            skipped=[
+                *(f"{path}: {reason}" for path, reason in sorted(self.skipped.items())),
+                *runner.failures,
+            ],
         )
 
 

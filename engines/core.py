@@ -248,6 +248,7 @@ class Runner:
 
     rules: list[Rule]
     severities: Mapping[str, Severity] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)  # rules that raised, as notices
     _by_fact: dict[type, list[Rule]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -264,19 +265,34 @@ class Runner:
         for fact in facts:
             for fact_type in type(fact).__mro__:
                 for rule in self._by_fact.get(fact_type, ()):
-                    for finding in rule.check(fact, ctx):
-                        violations.append(self._violation(rule, finding, source.path))
+                    try:
+                        findings = list(rule.check(fact, ctx))
+                    except Exception as error:  # one rule never stops the rest
+                        self._failed(rule, source.path, error)
+                        continue
+                    violations.extend(self._violation(rule, f, source.path) for f in findings)
         return violations
 
     def run_workspace(self, ctx: RuleContext) -> list[Violation]:
         violations: list[Violation] = []
         for rule in self.rules:
-            if rule.workspace:
-                for finding in rule.check_workspace(ctx):
-                    if finding.path is None:
-                        raise ValueError(f"{rule.code}: workspace findings need a path")
-                    violations.append(self._violation(rule, finding, finding.path))
+            if not rule.workspace:
+                continue
+            try:
+                findings = list(rule.check_workspace(ctx))
+            except Exception as error:  # one rule never stops the rest
+                self._failed(rule, "workspace", error)
+                continue
+            for finding in findings:
+                if finding.path is None:
+                    raise ValueError(f"{rule.code}: workspace findings need a path")
+                violations.append(self._violation(rule, finding, finding.path))
         return violations
+
+    def _failed(self, rule: Rule, where: str, error: Exception) -> None:
+        self.failures.append(
+            f"{where}: {rule.code} failed ({type(error).__name__}: {error}); please report it"
+        )
 
     def _violation(self, rule: Rule, finding: Finding, path: str) -> Violation:
         severity = self.severities.get(rule.code) or finding.severity or rule.severity
