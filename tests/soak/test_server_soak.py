@@ -297,7 +297,8 @@ async def run_soak(soak: Soak, paths: list[str], client: Client) -> None:
     assert peak_rss - warm_rss < RSS_GROWTH_LIMIT_MB, (warm_rss, peak_rss)
     assert checkpoints >= OPERATIONS // BURST
     print(
-        f"soak: {OPERATIONS} operations, {soak.edits} edits, {checkpoints} checkpoints, "
+        f"soak: {OPERATIONS} operations, {soak.edits} edits, {soak.indexings - 1} configuration "
+        f"changes, {checkpoints} checkpoints, "
         f"{len(rapid)} results for 50 rapid edits, "
         f"RSS warm {warm_rss:.0f} MB, peak {peak_rss:.0f} MB"
     )
