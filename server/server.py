@@ -15,9 +15,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from dbsense import __version__
@@ -28,11 +30,21 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 
+class DbsenseProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that a change to a document the client never opened is ignored
+    (pygls raises ``KeyError`` for it, which would be logged as an internal error)."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        if unquote(params.text_document.uri) in self.workspace.text_documents:
+            yield from super().lsp_text_document__did_change(params)
+
+
 class DbsenseServer(LanguageServer):
     """Server state: the projects (one per workspace root) and the open documents."""
 
     def __init__(self) -> None:
-        super().__init__("dbsense", __version__)
+        super().__init__("dbsense", __version__, protocol_cls=DbsenseProtocol)
         self.projects: dict[Path, Project] = {}
         self.documents: dict[str, OpenDocument] = {}  # uri -> document
         self.initialization_options: Any = None
