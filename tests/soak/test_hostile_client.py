@@ -1,7 +1,7 @@
-"""A misbehaving client cannot crash the server or corrupt its state: ranges past the end or
-reversed, changes and closes for unknown documents, oversized and binary documents, requests
-at impossible positions. Afterwards the server still publishes what ``Workspace.check()``
-computes for the texts it holds."""
+"""A misbehaving client cannot crash the server or corrupt its state: ranges past the end of
+a line or of the document, changes and closes for unknown documents, oversized and binary
+documents, requests at impossible positions. Afterwards the server still publishes what
+``Workspace.check()`` computes for the texts it holds."""
 
 from __future__ import annotations
 
