@@ -44,6 +44,7 @@ class Analysis:
     units: dict[str, UnitFacts]  # open documents' facts
     catalog: Catalog
     settings: Settings
+    generation: int = 0  # the project's generation when the run started
     by_path: dict[str, list[Violation]] = field(default_factory=dict)
     _maps: dict[tuple[str, str], PositionMap] = field(default_factory=dict)
 
@@ -86,6 +87,7 @@ class Project:
         self._lock = threading.Lock()
         self._stale_files: set[str] = set()  # paths to re-read from disk
         self._previously_open: set[str] = set()
+        self.generation = 0  # bumped by every change of the analysis inputs
         self.settings, self.workspace = self._build(EditorSettings())
 
     # --- loop side ---------------------------------------------------------------------------
@@ -102,9 +104,23 @@ class Project:
     def contains(self, file: Path) -> bool:
         return file == self.folder or self.folder in file.parents
 
+    def touch(self) -> None:
+        """Record that an input of the analysis changed (documents, files, settings)."""
+        self.generation += 1
+
+    def up_to_date(self) -> bool:
+        """Whether the last analysis saw every current input."""
+        return self.analysis is not None and self.analysis.generation == self.generation
+
+    def units_for(self, analysis: Analysis, path: str) -> None:
+        """Add the facts of an already analysed document to ``analysis`` (cache hit)."""
+        if path not in analysis.units and path in analysis.texts:
+            analysis.units[path] = self.workspace.cache.get(SourceFile(path, analysis.texts[path]))
+
     def mark_stale(self, path: str) -> None:
         with self._lock:
             self._stale_files.add(path)
+        self.touch()
 
     # --- worker side -------------------------------------------------------------------------
 
@@ -116,6 +132,7 @@ class Project:
         self.workspace.settings = settings
         self.settings = settings
         self.editor = editor
+        self.touch()
 
     def _build(self, editor: EditorSettings) -> tuple[Settings, Workspace]:
         file_settings = Settings()
@@ -148,22 +165,29 @@ class Project:
 
     def load(self, files: list[Path]) -> None:
         """*worker* Read ``files`` (unless open) and compute their facts."""
+        self.touch()
         cache = self.workspace.cache
         if isinstance(cache, IndexCache):
             cache.writing = True
         try:
             fresh = [file for file in files if self.path_of(file) not in self.open]
             self.workspace.load_files(fresh)
+            sources = []
             for file in fresh:
-                source = self.workspace.documents.get(self.path_of(file))
+                path = self.path_of(file)
+                source = self.workspace.documents.get(path)
                 if source is not None:
-                    cache.get(source)
+                    sources.append(source)
+                elif path in self.workspace.skipped:
+                    self.notify(f"{path}: {self.workspace.skipped[path]}")
+            cache.get_many(sources)
         finally:
             if isinstance(cache, IndexCache):
                 cache.writing = False
 
     def forget_missing(self, files: list[Path]) -> None:
         """*worker* Drop documents that are neither on the file list nor open."""
+        self.touch()
         keep = {self.path_of(file) for file in files} | set(self.open)
         for path in list(self.workspace.documents):
             if path not in keep:
@@ -171,6 +195,7 @@ class Project:
 
     def analyse(self) -> Analysis:
         """*worker* Bring the workspace up to date with the open documents and check it."""
+        generation = self.generation
         open_now = dict(self.open)
         with self._lock:
             stale, self._stale_files = self._stale_files, set()
@@ -195,6 +220,7 @@ class Project:
             units=units,
             catalog=self.workspace.catalog,
             settings=self.settings,
+            generation=generation,
         )
 
     def _set_open_text(self, path: str, text: str) -> None:

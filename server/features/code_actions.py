@@ -210,7 +210,9 @@ def register(server: DbsenseServer) -> None:
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=[item],
                         command=types.Command(
-                            f"Show documentation for {code}", SHOW_DOCUMENTATION, [code]
+                            title=f"Show documentation for {code}",
+                            command=SHOW_DOCUMENTATION,
+                            arguments=[code],
                         ),
                     )
                 )

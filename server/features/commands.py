@@ -22,7 +22,7 @@ SHOW_CATALOG = "dbsense.showCatalog"
 
 def register(server: DbsenseServer, linter: Linter) -> None:
     @server.command(RESTART)
-    async def restart(*args: object) -> None:
+    async def restart(ls: DbsenseServer, *args: object) -> None:
         """Forget every cached result, re-read settings and re-index every root."""
         lifecycle = Lifecycle(server, linter)
         for folder, project in list(server.projects.items()):
@@ -37,7 +37,7 @@ def register(server: DbsenseServer, linter: Linter) -> None:
         server.log("restarted")
 
     @server.command(SHOW_CATALOG)
-    async def show_catalog(*args: object) -> str:
+    async def show_catalog(ls: DbsenseServer, *args: object) -> str:
         """The schema catalog of the given root URI (first argument), or of every root."""
         wanted = None
         if args and isinstance(args[0], str):
@@ -64,7 +64,7 @@ def register(server: DbsenseServer, linter: Linter) -> None:
         return render_catalog(catalogs, line_of)
 
     @server.command(SHOW_DOCUMENTATION)
-    async def show_documentation(*args: object) -> None:
+    async def show_documentation(ls: DbsenseServer, *args: object) -> None:
         """Open the rule page of the code given as first argument."""
         code = str(args[0]) if args else ""
         rule = registry().get(code)

@@ -73,7 +73,11 @@ class Linter:
         while True:
             state.again = False
             try:
-                analysis = await self.server.in_worker(project.analyse)
+                if project.up_to_date():
+                    analysis = project.analysis
+                    self._adopt_open(project, analysis)
+                else:
+                    analysis = await self.server.in_worker(project.analyse)
             except Exception as error:
                 self.server.log(
                     f"analysis failed: {type(error).__name__}: {error}", types.MessageType.Error
@@ -88,6 +92,34 @@ class Linter:
                 state.finished.notify_all()
             if not state.again or self.server.shutting_down:
                 break
+
+    def reuse(self, project: Project, uri: str) -> bool:
+        """Publish a just-opened document from the last analysis when that analysis saw the
+        same text (the file as indexed) and nothing else is pending."""
+        document = self.server.documents.get(uri)
+        analysis = project.analysis
+        state = self.state(project)
+        if (
+            document is None
+            or analysis is None
+            or not state.ready.is_set()
+            or state.timer is not None
+            or (state.task is not None and not state.task.done())
+            or analysis.texts.get(document.path) != document.text
+            or not project.up_to_date()
+        ):
+            return False
+        self._adopt_open(project, analysis)
+        self._deliver(project, analysis)
+        return True
+
+    def _adopt_open(self, project: Project, analysis: Analysis) -> None:
+        """Let ``analysis`` stand for open documents whose text it saw under another version
+        (a document opened unchanged from disk)."""
+        for path, document in project.open.items():
+            if analysis.texts.get(path) == document.text:
+                analysis.versions[path] = document.version
+                project.units_for(analysis, path)
 
     async def current(self, project: Project, path: str) -> Analysis | None:
         """An analysis that saw the current text of ``path``, running one if needed."""

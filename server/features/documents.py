@@ -16,7 +16,7 @@ from dbsense.server.project import CONFIG_NAMES, OpenDocument, Project
 from dbsense.server.server import DbsenseServer, guarded
 from dbsense.server.settings import EditorSettings
 
-INDEX_BATCH = 50
+INDEX_BATCH = 200
 WATCHED = ("**/*.sql", "**/*.py", "**/pyproject.toml", "**/dbsense.toml")
 
 
@@ -99,11 +99,17 @@ class Lifecycle:
 
     # --- documents ---------------------------------------------------------------------------
 
-    def open(self, uri: str, text: str, version: int | None) -> Project | None:
+    def open(
+        self, uri: str, text: str, version: int | None, edited: bool = False
+    ) -> Project | None:
+        """Track an open document; ``edited`` for a change (always a new input)."""
         located = self.server.locate(uri)
         if located is None:
             return None
         project, path = located
+        analysis = project.analysis
+        if edited or analysis is None or analysis.texts.get(path) != text:
+            project.touch()
         document = OpenDocument(uri, path, text, version)
         self.server.documents[uri] = document
         project.open[path] = document
@@ -121,7 +127,7 @@ class Lifecycle:
                 text = text[: span.start] + change.text + text[span.end :]
             else:
                 text = change.text
-        return self.open(uri, text, params.text_document.version)
+        return self.open(uri, text, params.text_document.version, edited=True)
 
     def close(self, uri: str) -> Project | None:
         document = self.server.documents.pop(uri, None)
@@ -130,6 +136,7 @@ class Lifecycle:
             return None
         project, path = located
         project.open.pop(path, None)
+        project.touch()
         return project
 
 
@@ -171,7 +178,7 @@ def register(server: DbsenseServer, linter: Linter) -> Lifecycle:
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
         project = lifecycle.open(item.uri, item.text, item.version)
-        if project is not None:
+        if project is not None and not linter.reuse(project, item.uri):
             linter.request(project)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

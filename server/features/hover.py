@@ -137,7 +137,7 @@ def register(server: DbsenseServer) -> None:
             for item in suppression.codes:
                 if item.span.start <= offset <= item.span.end:
                     rule = registry().get(item.selector)
-                    if rule is not None and not at_cursor:
+                    if rule is not None:
                         sections.append(render_rule(rule))
                         hover_span = item.span
 
