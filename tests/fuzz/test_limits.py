@@ -106,3 +106,20 @@ def test_deep_nesting_is_reported_not_raised(path: str, text: str):
     assert not [m for m in messages if INTERNAL_ERROR in m], messages
     for violation in result.violations:
         assert 0 <= violation.span.start <= violation.span.end <= len(text)
+
+
+def test_a_front_end_failure_is_reported_on_its_document_only(monkeypatch: pytest.MonkeyPatch):
+    import dbsense.analyzers.frontends as frontends
+
+    def explode(text: str, **_: object):
+        if "boom" in text:
+            raise ZeroDivisionError("boom")
+        return real(text, **_)
+
+    real = frontends.analyze_sql
+    monkeypatch.setattr(frontends, "analyze_sql", explode)
+    result = check({"bad.sql": "SELECT 'boom';\n", "good.sql": STATEMENT.format(n=1)})
+    [notice] = result.by_path()["bad.sql"]
+    assert notice.code == "DBS001" and notice.severity is Severity.INFO
+    assert INTERNAL_ERROR in notice.message and "ZeroDivisionError" in notice.message
+    assert [v.code for v in result.by_path()["good.sql"]] == ["PG302"]
