@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dbsense.analyzers import budget
+from dbsense.analyzers import budget, frontends
 from dbsense.analyzers.frontends import INTERNAL_ERROR
 from dbsense.config import Settings
 from dbsense.engines.core import Severity
@@ -109,12 +109,10 @@ def test_deep_nesting_is_reported_not_raised(path: str, text: str):
 
 
 def test_a_front_end_failure_is_reported_on_its_document_only(monkeypatch: pytest.MonkeyPatch):
-    import dbsense.analyzers.frontends as frontends
-
-    def explode(text: str, **_: object):
+    def explode(text: str, **options: object):
         if "boom" in text:
             raise ZeroDivisionError("boom")
-        return real(text, **_)
+        return real(text, **options)
 
     real = frontends.analyze_sql
     monkeypatch.setattr(frontends, "analyze_sql", explode)
