@@ -138,7 +138,7 @@ def test_cli_runs_nothing_reads_nothing_outside_and_leaks_nothing(tmp_path: Path
     assert not (tmp_path / "elsewhere").exists()
     # Unknown keys are named (the contract), never acted upon.
     for key in ("extend", "command", "plugins", "cache-dir", "database-url"):
-        assert f"`{key}`" in outputs[0] or key in outputs[0], (key, outputs[0])
+        assert f"`tool.dbsense.{key}`: unknown key; it is ignored" in outputs[0], key
 
 
 async def test_language_server_runs_nothing_from_the_workspace(tmp_path: Path):
