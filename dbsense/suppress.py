@@ -61,7 +61,7 @@ def apply_suppressions(
 def _per_file_ignores(settings: Settings, texts: Mapping[str, str]) -> dict[str, set[str]]:
     result: dict[str, set[str]] = {}
     for pattern, selectors in settings.per_file_ignores.items():
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", [pattern])
+        spec = pathspec.PathSpec.from_lines("gitignore", [pattern])
         codes = set()
         for selector in selectors:
             codes |= registry().select(selector) or set()

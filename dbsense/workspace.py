@@ -242,7 +242,7 @@ def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path
     """The analysable files under ``paths``, honouring excludes and ``.gitignore``."""
     excluded_names = set(settings.exclude) | set(settings.extend_exclude)
     spec = pathspec.PathSpec.from_lines(
-        "gitwildmatch", [*settings.exclude, *settings.extend_exclude]
+        "gitignore", [*settings.exclude, *settings.extend_exclude]
     )
     ignore = _gitignore(root) if settings.respect_gitignore else None
     found: list[Path] = []
@@ -278,4 +278,4 @@ def _gitignore(root: Path) -> pathspec.PathSpec | None:
         lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.PathSpec.from_lines("gitignore", lines)
