@@ -89,7 +89,7 @@ def _result(violation: Violation, index: dict[str, int], positions: Positions) -
             }
             for number, related in enumerate(violation.related)
         ]
-    if violation.fix is not None:
+    if violation.fix is not None and violation.fix.edits:  # SARIF needs one change or more
         changes: dict[str, list] = {}
         for edit in violation.fix.edits:
             path = edit.path or violation.path

@@ -1,7 +1,14 @@
 from collections.abc import Iterator
 
 from dbsense.analyzers.ir import EsCallFact
-from dbsense.engines.core import Finding, Rule, RuleContext
+from dbsense.engines.core import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+)
 
 
 class EsDeepPagination(Rule):
@@ -47,6 +54,11 @@ class EsDeepPagination(Rule):
     `pit={"id": ..., "keep_alive": "1m"}`; each page passes the last hit's `sort` values as
     `search_after`. Clamping the page (`min(page, 199) * 50`) also silences the rule.
 
+    ## Fix safety
+    The fix is display-only: `search_after` replaces page numbers with a cursor (the last
+    hit's `sort` values), which changes the API of the endpoint, and the sort needs a unique
+    tiebreaker (`_shard_doc` under a point in time) so no hit is skipped or repeated.
+
     ## Options
     `es.max-result-window` is the window of the indices searched.
 
@@ -58,6 +70,7 @@ class EsDeepPagination(Rule):
     code = "ES201"
     name = "es-deep-pagination"
     summary = "`from + size` pagination past the result window"
+    fix_availability = FixAvailability.ALWAYS
     tags = ("elasticsearch", "pagination")
     consumes = (EsCallFact,)
     options = ("es.max-result-window",)
@@ -67,6 +80,7 @@ class EsDeepPagination(Rule):
             return
         window = ctx.option("es", "max-result-window") or 10000
         index = f" on `{fact.index}`" if fact.index else ""
+        fix = _search_after_fix(fact, ctx)
         if fact.from_value is not None:
             total = fact.from_value + (fact.size_value or 10)
             if total > window:
@@ -74,6 +88,7 @@ class EsDeepPagination(Rule):
                     fact.span,
                     f"`from_ + size` = {total}{index} exceeds `max_result_window` ({window}): "
                     "the search fails; use `search_after` with a point in time",
+                    fix,
                 )
             return
         if fact.unclamped_from:
@@ -82,10 +97,27 @@ class EsDeepPagination(Rule):
                 f"`from_` is computed from a page number with no upper bound{index}: deep "
                 f"pages cost `from + size` hits per shard and fail past {window}; use "
                 "`search_after` with a point in time",
+                fix,
             )
         elif fact.scroll and fact.place.request_kind is not None:
             yield Finding(
                 fact.span,
                 f"`scroll` used to page results for a request{index}: each user holds a search "
                 "context open; use `search_after` with a point in time",
+                fix,
             )
+
+
+def _search_after_fix(fact: EsCallFact, ctx: RuleContext) -> Fix:
+    text = ctx.file.text[fact.span.start : fact.span.end] if ctx.file else ""
+    end = text.find(".search(")
+    client = " ".join(text[:end].split()) if end > 0 else "es"
+    index = f'"{fact.index}"' if fact.index else "index"
+    size = fact.size_value or 10
+    return Fix(
+        f"Page with a point in time: `pit = {client}.open_point_in_time(index={index}, "
+        f'keep_alive="1m")`, then `{client}.search(pit={{"id": pit["id"], "keep_alive": "1m"}}, '
+        f'size={size}, sort=[<sort>, {{"_shard_doc": "asc"}}], search_after=last_hit["sort"])`',
+        (),
+        Applicability.DISPLAY_ONLY,
+    )

@@ -1,7 +1,14 @@
 from collections.abc import Iterator
 
 from dbsense.analyzers.ir import EsPatternFact
-from dbsense.engines.core import Finding, Rule, RuleContext
+from dbsense.engines.core import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+)
 
 
 class EsLeadingWildcard(Rule):
@@ -42,6 +49,10 @@ class EsLeadingWildcard(Rule):
     For genuine infix search map the field with the `wildcard` type, add an n-gram subfield,
     or index a reversed copy of the value so suffix searches become prefix searches.
 
+    ## Fix safety
+    The fix is display-only: changing a field's type needs a new index (or a new subfield) and
+    a reindex, and a `wildcard` field no longer scores or analyses the text.
+
     ## References
     - https://www.elastic.co/docs/reference/query-languages/query-dsl/query-dsl-wildcard-query
     - https://www.elastic.co/docs/reference/elasticsearch/mapping-reference/keyword#wildcard-field-type
@@ -50,6 +61,7 @@ class EsLeadingWildcard(Rule):
     code = "ES202"
     name = "es-leading-wildcard"
     summary = "Leading wildcard walks the whole term dictionary"
+    fix_availability = FixAvailability.ALWAYS
     tags = ("elasticsearch", "query")
     consumes = (EsPatternFact,)
 
@@ -62,8 +74,17 @@ class EsLeadingWildcard(Rule):
         if not leading:
             return
         field = f" on `{fact.field}`" if fact.field else ""
+        field_name = f"`{fact.field}`" if fact.field else "the queried field"
+        subfield = f"`{fact.field}.wildcard`" if fact.field else "that subfield"
         yield Finding(
             fact.span,
             f"`{fact.query}` pattern `{fact.pattern}`{field} starts with a wildcard: it walks "
             "every term of the field on every shard",
+            Fix(
+                f'Map {field_name} as `{{"type": "wildcard"}}`, or add a subfield '
+                '`"fields": {"wildcard": {"type": "wildcard"}}` and query '
+                f"{subfield}",
+                (),
+                Applicability.DISPLAY_ONLY,
+            ),
         )

@@ -1,13 +1,16 @@
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from dbsense.analyzers.ir import MongoCallFact
-from dbsense.engines.core import Finding, Rule, RuleContext
+from dbsense.engines.core import Finding, Related, Rule, RuleContext
 
 
 class MongoTooManyIndexes(Rule):
     """## What it does
     Flags a collection that gets more than `mongo.max-indexes` (10) distinct indexes from
-    `create_index`/`create_indexes` calls, not counting `_id`.
+    `create_index`/`create_indexes` calls, not counting `_id`. The calls are counted across
+    every module of the workspace, by collection name; the finding is on the call that
+    passes the limit, with the other calls as related locations.
 
     ## Why is this bad?
     Every index is updated on every insert and on every update of an indexed field, so writes
@@ -58,27 +61,42 @@ class MongoTooManyIndexes(Rule):
     name = "mongo-too-many-indexes"
     summary = "More than 10 indexes on one collection slow every write"
     tags = ("mongo", "index")
-    consumes = (MongoCallFact,)
+    workspace = True
     options = ("mongo.max-indexes",)
 
-    def check(self, fact: MongoCallFact, ctx: RuleContext) -> Iterator[Finding]:
-        if not fact.index_specs or fact.collection is None:
-            return
+    def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
         limit = ctx.option("mongo", "max-indexes") or 10
-        seen: list[str] = []
-        over_at: MongoCallFact | None = None
-        for other in ctx.unit_facts:
-            if not isinstance(other, MongoCallFact) or other.collection != fact.collection:
+        collections: dict[str, _Collection] = {}
+        for unit in getattr(ctx.catalog, "history", ()):
+            for fact in unit.facts:
+                if isinstance(fact, MongoCallFact) and fact.index_specs and fact.collection:
+                    collections.setdefault(fact.collection, _Collection()).add(unit.path, fact)
+        for name, found in collections.items():
+            if len(found.specs) <= limit:
                 continue
-            for spec in other.index_specs:
-                if spec not in seen and spec != "[('_id', 1)]":
-                    seen.append(spec)
-                    if len(seen) == limit + 1:
-                        over_at = other
-        if over_at is not fact:
-            return
-        yield Finding(
-            fact.span,
-            f"collection `{fact.collection}` gets {len(seen)} indexes (more than {limit}); "
-            "each one slows every write: " + ", ".join(seen),
-        )
+            path, fact = found.calls[limit]
+            yield Finding(
+                fact.span,
+                f"collection `{name}` gets {len(found.specs)} indexes (more than {limit}); "
+                "each one slows every write: " + ", ".join(found.specs),
+                related=tuple(
+                    Related(other_path, other.span, f"an index on `{name}`")
+                    for other_path, other in dict.fromkeys(found.calls)
+                    if other is not fact
+                ),
+                path=path,
+            )
+
+
+@dataclass(slots=True)
+class _Collection:
+    """The distinct index specs of one collection and, for each, the call that added it."""
+
+    specs: list[str] = field(default_factory=list)
+    calls: list[tuple[str, MongoCallFact]] = field(default_factory=list)
+
+    def add(self, path: str, fact: MongoCallFact) -> None:
+        for spec in fact.index_specs:
+            if spec not in self.specs and spec != "[('_id', 1)]":
+                self.specs.append(spec)
+                self.calls.append((path, fact))

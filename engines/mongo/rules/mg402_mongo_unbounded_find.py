@@ -1,7 +1,18 @@
 from collections.abc import Iterator
 
-from dbsense.analyzers.ir import MongoCallFact
-from dbsense.engines.core import Finding, Rule, RuleContext, Severity
+from dbsense.analyzers.ir import MongoCallFact, Span
+from dbsense.engines.core import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+    Severity,
+)
+
+_LIMIT = 100
 
 
 class MongoUnboundedFind(Rule):
@@ -43,6 +54,12 @@ class MongoUnboundedFind(Rule):
     ## Options
     Collections listed in `mongo.small-collections` are not flagged.
 
+    ## Fix safety
+    The fix is display-only: it appends `.limit(100)` to the `find()` call, which silently
+    drops the documents past the hundredth unless the caller pages with a range on the sort
+    key (`{"_id": {"$gt": last_id}}`); the projection lists the fields the code reads, which
+    only the author knows.
+
     ## References
     - https://www.mongodb.com/docs/manual/tutorial/project-fields-from-query-results/
     - https://www.mongodb.com/docs/manual/reference/method/cursor.limit/
@@ -52,6 +69,7 @@ class MongoUnboundedFind(Rule):
     name = "mongo-unbounded-find"
     summary = "Request-path `find()` materialised without `.limit()`"
     severity = Severity.INFO
+    fix_availability = FixAvailability.ALWAYS
     tags = ("mongo", "unbounded")
     consumes = (MongoCallFact,)
     options = ("mongo.small-collections",)
@@ -69,4 +87,14 @@ class MongoUnboundedFind(Rule):
             fact.span,
             f"`find()` on {target} in `{fact.place.function}` loads every match with no "
             f"`.limit()`{projection}",
+            Fix(
+                f"Add `.limit({_LIMIT})`"
+                + (
+                    ""
+                    if fact.has_projection
+                    else ' and project the fields read: `find(filter, {"field": 1})`'
+                ),
+                (Edit(Span(fact.span.end, fact.span.end), f".limit({_LIMIT})"),),
+                Applicability.DISPLAY_ONLY,
+            ),
         )

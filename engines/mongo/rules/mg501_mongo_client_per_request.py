@@ -2,7 +2,14 @@ from collections.abc import Iterator
 from fnmatch import fnmatch
 
 from dbsense.analyzers.ir import ClientCreationFact
-from dbsense.engines.core import Finding, Rule, RuleContext
+from dbsense.engines.core import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+)
 
 _TEST_PATHS = ("tests/**", "**/tests/**", "test_*.py", "**/test_*.py", "conftest.py")
 
@@ -39,6 +46,11 @@ class MongoClientPerRequest(Rule):
         return client.shop.orders.find_one({"_id": order_id})
     ```
 
+    ## Fix safety
+    The fix is display-only: a client made at import time must not cross a `fork()` (create
+    it in each worker after the fork, e.g. in a post-fork hook), and settings read per request
+    need one client per setting.
+
     ## References
     - https://www.mongodb.com/docs/manual/administration/connection-pool-overview/
     - https://pymongo.readthedocs.io/en/stable/faq.html#is-pymongo-fork-safe
@@ -47,6 +59,7 @@ class MongoClientPerRequest(Rule):
     code = "MG501"
     name = "mongo-client-per-request"
     summary = "`MongoClient` created on the request path"
+    fix_availability = FixAvailability.ALWAYS
     tags = ("mongo", "connections")
     consumes = (ClientCreationFact,)
 
@@ -62,4 +75,17 @@ class MongoClientPerRequest(Rule):
             f"`{what}` is created on every call of `{fact.place.function}` "
             f"({fact.place.request_kind}): each one is a new pool with monitor threads; "
             "create one client per process (after `fork()`)",
+            Fix(
+                f"Create `{_source(ctx, fact)}` once per process (module level or a worker "
+                f"start-up hook) and reuse it in `{fact.place.function}`",
+                (),
+                Applicability.DISPLAY_ONLY,
+            ),
         )
+
+
+def _source(ctx: RuleContext, fact: ClientCreationFact) -> str:
+    """The constructor call on one line, cut at 60 characters."""
+    text = ctx.file.text[fact.span.start : fact.span.end] if ctx.file else ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."

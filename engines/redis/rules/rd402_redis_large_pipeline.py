@@ -1,7 +1,14 @@
 from collections.abc import Iterator
 
 from dbsense.analyzers.ir import RedisPipelineLoopFact
-from dbsense.engines.core import Finding, Rule, RuleContext
+from dbsense.engines.core import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+)
 
 
 class RedisLargePipeline(Rule):
@@ -50,6 +57,11 @@ class RedisLargePipeline(Rule):
     ## redis-py
     After `execute()` the same pipeline object is reset and can be reused.
 
+    ## Fix safety
+    The fix is display-only: it shows the loop counter and the `execute()` every N commands.
+    With `transaction=True` (the default) each chunk becomes its own `MULTI`/`EXEC`, so the
+    batch is no longer applied atomically as a whole.
+
     ## Options
     Loops over `range(n)` or a literal collection are fine while `n` stays within
     `redis.pipeline-batch-size`.
@@ -62,6 +74,7 @@ class RedisLargePipeline(Rule):
     code = "RD402"
     name = "redis-large-pipeline"
     summary = "Pipeline filled in an unbounded loop and executed once"
+    fix_availability = FixAvailability.ALWAYS
     tags = ("redis", "memory")
     consumes = (RedisPipelineLoopFact,)
     options = ("redis.pipeline-batch-size",)
@@ -72,8 +85,23 @@ class RedisLargePipeline(Rule):
         limit = ctx.option("redis", "pipeline-batch-size") or 10000
         if fact.loop_bound is not None and fact.loop_bound <= limit:
             return
+        every = min(limit, 1000)
+        pipe = fact.pipeline
         yield Finding(
             fact.span,
-            f"pipeline `{fact.pipeline}` queues a command per item of `{fact.iterable}` and "
-            f"executes once; execute every {min(limit, 1000)} commands",
+            f"pipeline `{pipe}` queues a command per item of `{fact.iterable}` and "
+            f"executes once; execute every {every} commands",
+            Fix(
+                f"Execute every {every} commands: "
+                f"`for count, item in enumerate({_short(fact.iterable)}, start=1):`, queue, "
+                f"then `if count % {every} == 0: {pipe}.execute()`",
+                (),
+                Applicability.DISPLAY_ONLY,
+            ),
         )
+
+
+def _short(source: str) -> str:
+    """``source`` on one line, cut at 60 characters."""
+    flat = " ".join(source.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."

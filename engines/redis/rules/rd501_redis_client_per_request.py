@@ -2,7 +2,14 @@ from collections.abc import Iterator
 from fnmatch import fnmatch
 
 from dbsense.analyzers.ir import ClientCreationFact
-from dbsense.engines.core import Finding, Rule, RuleContext
+from dbsense.engines.core import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Rule,
+    RuleContext,
+)
 
 _TEST_PATHS = ("tests/**", "**/tests/**", "test_*.py", "**/test_*.py", "conftest.py")
 
@@ -44,6 +51,11 @@ class RedisClientPerRequest(Rule):
     `Redis(connection_pool=pool)` with a module-level pool is fine: it borrows connections
     from the shared pool. Functions decorated with `functools.cache` act as factories.
 
+    ## Fix safety
+    The fix is display-only: moving the call to module scope changes when the client is
+    built, so settings read at request time (per-tenant URLs, say) need a pool per setting
+    instead.
+
     ## References
     - https://redis.io/docs/latest/develop/clients/redis-py/connect/
     - https://redis.io/docs/latest/develop/clients/pools-and-muxing/
@@ -52,6 +64,7 @@ class RedisClientPerRequest(Rule):
     code = "RD501"
     name = "redis-client-per-request"
     summary = "Redis client or connection pool created on the request path"
+    fix_availability = FixAvailability.ALWAYS
     tags = ("redis", "connections")
     consumes = (ClientCreationFact,)
 
@@ -67,4 +80,17 @@ class RedisClientPerRequest(Rule):
             f"`{what}` is created on every call of `{fact.place.function}` "
             f"({fact.place.request_kind}): each request opens new connections; "
             "create one client at module level",
+            Fix(
+                f"Create `{_source(ctx, fact)}` once at module level and reuse it in "
+                f"`{fact.place.function}`",
+                (),
+                Applicability.DISPLAY_ONLY,
+            ),
         )
+
+
+def _source(ctx: RuleContext, fact: ClientCreationFact) -> str:
+    """The constructor call on one line, cut at 60 characters."""
+    text = ctx.file.text[fact.span.start : fact.span.end] if ctx.file else ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."
