@@ -88,6 +88,7 @@ class Project:
         self._stale_files: set[str] = set()  # paths to re-read from disk
         self._previously_open: set[str] = set()
         self.generation = 0  # bumped by every change of the analysis inputs
+        self.indexed_paths: frozenset[str] = frozenset()  # what discovery found last time
         self.settings, self.workspace = self._build(EditorSettings())
 
     # --- loop side ---------------------------------------------------------------------------
@@ -188,7 +189,8 @@ class Project:
     def forget_missing(self, files: list[Path]) -> None:
         """*worker* Drop documents that are neither on the file list nor open."""
         self.touch()
-        keep = {self.path_of(file) for file in files} | set(self.open)
+        self.indexed_paths = frozenset(self.path_of(file) for file in files)
+        keep = self.indexed_paths | set(self.open)
         for path in list(self.workspace.documents):
             if path not in keep:
                 self.workspace.remove_document(path)
@@ -239,7 +241,7 @@ class Project:
 
     def _reload(self, path: str) -> None:
         file = self.workspace.root / path
-        if not self.indexed or not file.is_file():
+        if not self.indexed or path not in self.indexed_paths or not file.is_file():
             self.workspace.remove_document(path)
             return
         self.workspace.remove_document(path)

@@ -220,6 +220,7 @@ def register(server: DbsenseServer, linter: Linter) -> Lifecycle:
     @guarded(server, "workspace/didChangeWatchedFiles")
     async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
         configs: set[int] = set()
+        rediscover: set[int] = set()
         touched: dict[int, Project] = {}
         for event in params.changes:
             fs_path = to_fs_path(event.uri)
@@ -227,16 +228,21 @@ def register(server: DbsenseServer, linter: Linter) -> Lifecycle:
                 continue
             file = Path(fs_path)
             project = server.project_for(file)
-            touched[id(project)] = project
+            path = project.path_of(file)
             if file.name in CONFIG_NAMES:
                 configs.add(id(project))
-            elif not project.indexed:
-                project.mark_stale(project.path_of(file))
+            elif path in project.open and event.type != types.FileChangeType.Deleted:
+                continue  # the editor's text wins over the file on disk
+            elif project.indexed and path not in project.indexed_paths:
+                rediscover.add(id(project))  # a new file, or one discovery did not include
+            else:
+                project.mark_stale(path)
+            touched[id(project)] = project
         for key, project in touched.items():
             if key in configs:
                 await lifecycle.configure(project)
                 await lifecycle.reindex(project)
-            elif project.indexed:
+            elif key in rediscover:
                 await lifecycle.reindex(project)
             else:
                 linter.request(project)

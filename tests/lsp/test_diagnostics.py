@@ -325,3 +325,34 @@ def test_dbsense_serve_answers_initialize():
     )
     assert process.returncode == 0
     assert b'"serverInfo"' in process.stdout and b'"dbsense"' in process.stdout
+
+
+async def test_watched_change_of_an_indexed_file_and_restart(client: Client, project: Path):
+    first = project / "migrations" / "0001_customers.sql"
+    second = project / "migrations" / "0002_index.sql"
+    first.write_text(CUSTOMERS)
+    second.write_text(INDEX)
+    await start(client, project)
+    uri = open_document(client, first)
+    assert await diagnostics_for(client, uri, version=1) == []
+
+    second.write_text("-- the index was dropped\n")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            [types.FileEvent(second.as_uri(), types.FileChangeType.Changed)]
+        )
+    )
+    await until(
+        client,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        lambda: codes(client.published[uri][-1].diagnostics) == ["PG201"],
+    )
+
+    # A change the server was not told about is picked up by `dbsense.restart`.
+    second.write_text(INDEX)
+    await client.workspace_execute_command_async(types.ExecuteCommandParams("dbsense.restart"))
+    await until(
+        client,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        lambda: list(client.published[uri][-1].diagnostics) == [],
+    )
