@@ -26,17 +26,28 @@ def object_name(name1: str, name2: str | None, label: str | None) -> str:
     available = MAX_IDENTIFIER - overhead
     chars1 = len(name1.encode("utf-8"))
     chars2 = len(name2.encode("utf-8")) if name2 else 0
-    while chars1 + chars2 > available:
-        if chars1 > chars2:
-            chars1 -= 1
-        else:
-            chars2 -= 1
+    chars1, chars2 = _fit(chars1, chars2, available)
     result = _clip(name1, chars1)
     if name2:
         result += "_" + _clip(name2, chars2)
     if label:
         result += "_" + label
     return result
+
+
+def _fit(chars1: int, chars2: int, available: int) -> tuple[int, int]:
+    """Postgres' ``makeObjectName`` loop in closed form: while the two parts are too long,
+    take a byte from the longer one (from ``name2`` on a tie)."""
+    excess = chars1 + chars2 - available
+    if excess <= 0:
+        return chars1, chars2
+    gap = min(excess, abs(chars1 - chars2))
+    if chars1 > chars2:
+        chars1 -= gap
+    else:
+        chars2 -= gap
+    rest = excess - gap  # now equal: name2 loses the odd byte
+    return chars1 - rest // 2, chars2 - (rest - rest // 2)
 
 
 def choose_name(name1: str, name2: str | None, label: str, taken: Callable[[str], bool]) -> str:

@@ -11,7 +11,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ import pathspec
 from dbsense import __version__
 from dbsense.analyzers.catalog import Catalog, Unit
 from dbsense.analyzers.frontends import document_facts
-from dbsense.analyzers.ir import SourceFile, UnitFacts
+from dbsense.analyzers.ir import Fact, SourceFile, UnitFacts
 from dbsense.analyzers.migrations import order_units
 from dbsense.config import Settings
 from dbsense.engines.core import RuleContext, Runner, Violation
@@ -169,7 +169,10 @@ class Workspace:
         runner = Runner(rules, severity_overrides(self.settings))
         options = self.settings.engine_values()
         ordered = order_units(units.values())
-        self.catalog = Catalog().replay(Unit(unit.path, unit.facts) for unit in ordered)
+        catalog = Catalog()
+        hooks = [hook for rule in rules if (hook := rule.observe_replay(catalog)) is not None]
+        before = _each(hooks) if len(hooks) > 1 else (hooks[0] if hooks else None)
+        self.catalog = catalog.replay((Unit(unit.path, unit.facts) for unit in ordered), before)
         raw: list[Violation] = []
         for source in sources:
             facts = units[source.path].facts
@@ -189,6 +192,19 @@ class Workspace:
                 *runner.failures,
             ],
         )
+
+
+ReplayHook = Callable[[Catalog, str, Fact], None]
+
+
+def _each(hooks: list[ReplayHook]) -> ReplayHook:
+    """One replay hook that calls ``hooks`` in order."""
+
+    def before(catalog: Catalog, path: str, fact: Fact) -> None:
+        for hook in hooks:
+            hook(catalog, path, fact)
+
+    return before
 
 
 def available_cpus() -> int:
@@ -241,9 +257,7 @@ def unreadable_reason(data: bytes) -> str | None:
 def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path]:
     """The analysable files under ``paths``, honouring excludes and ``.gitignore``."""
     excluded_names = set(settings.exclude) | set(settings.extend_exclude)
-    spec = pathspec.PathSpec.from_lines(
-        "gitignore", [*settings.exclude, *settings.extend_exclude]
-    )
+    spec = pathspec.PathSpec.from_lines("gitignore", [*settings.exclude, *settings.extend_exclude])
     ignore = _gitignore(root) if settings.respect_gitignore else None
     found: list[Path] = []
     for path in paths:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
@@ -138,6 +138,12 @@ class Rule:
 
     def check_workspace(self, ctx: RuleContext) -> Iterable[Finding]:
         return ()
+
+    def observe_replay(self, catalog: Any) -> Callable[[Any, str, Fact], None] | None:
+        """A ``before(catalog, path, fact)`` hook for the workspace's replay of ``catalog``
+        (see ``Catalog.replay``), for rules that judge statements against the schema of their
+        own time without replaying the history again; ``None`` (most rules) for no hook."""
+        return None
 
     @classmethod
     def engine(cls) -> str:

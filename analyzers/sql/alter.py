@@ -30,7 +30,7 @@ from dbsense.analyzers.ir import (
     TypeRef,
 )
 from dbsense.analyzers.sql.ddl import StatementScope, qualified_name
-from dbsense.analyzers.sql.types import type_ref
+from dbsense.analyzers.sql.types import expression_sql, type_ref
 
 _OPEN = {TokenType.L_PAREN, TokenType.L_BRACKET}
 _CLOSE = {TokenType.R_PAREN, TokenType.R_BRACKET}
@@ -122,7 +122,7 @@ def _alter_column(
         not_null = not action.args["allow_null"]
         yield AlterColumnNullFact(statement_span, origin, table, column, span, not_null, created)
     elif isinstance(action.args.get("default"), exp.Expression):
-        default = action.args["default"].sql(dialect="postgres")
+        default = expression_sql(action.args["default"])
         yield AlterColumnDefaultFact(statement_span, origin, table, column, span, default, created)
     elif action.args.get("drop"):
         yield AlterColumnDefaultFact(statement_span, origin, table, column, span, None, created)

@@ -28,7 +28,7 @@ from dbsense.analyzers.ir import (
     Span,
 )
 from dbsense.analyzers.sql.tokens import TokenIndex
-from dbsense.analyzers.sql.types import type_ref
+from dbsense.analyzers.sql.types import expression_sql, type_ref
 
 
 @dataclass(slots=True)
@@ -270,7 +270,7 @@ def _column(node: exp.ColumnDef, scope: StatementScope) -> ColumnDef | None:
         if isinstance(kind, exp.NotNullColumnConstraint):
             nullable = bool(kind.args.get("allow_null"))
         elif isinstance(kind, exp.DefaultColumnConstraint):
-            default = kind.this.sql(dialect="postgres") if kind.this else None
+            default = expression_sql(kind.this) if kind.this else None
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
             primary_key, nullable = True, False
         elif isinstance(kind, exp.UniqueColumnConstraint):
@@ -282,7 +282,7 @@ def _column(node: exp.ColumnDef, scope: StatementScope) -> ColumnDef | None:
         elif isinstance(kind, exp.ComputedColumnConstraint):
             generated = True
         elif isinstance(kind, exp.CheckColumnConstraint):
-            check = kind.this.sql(dialect="postgres") if kind.this else None
+            check = expression_sql(kind.this) if kind.this else None
         elif isinstance(kind, exp.Reference):
             label = constraint.this
             references = _reference(kind, (column_name,), _ident(label) if label else None)
