@@ -9,7 +9,14 @@ from typing import Any
 
 from lsprotocol import types
 
-from dbsense.analyzers.ir import QualifiedName, Span, StatementFact
+from dbsense.analyzers.ir import (
+    AddColumnFact,
+    CreateTableFact,
+    Fact,
+    QualifiedName,
+    Span,
+    StatementFact,
+)
 from dbsense.engines.core import registry
 from dbsense.server import locks
 from dbsense.server.convert import PositionMap
@@ -51,17 +58,45 @@ def word_at(text: str, offset: int) -> Word | None:
     return None
 
 
-def statement_at(analysis: Analysis, path: str, offset: int) -> StatementFact | None:
+def statement_at(analysis: Analysis, path: str, offset: int) -> Fact | None:
+    """The SQL statement at ``offset``, else the ORM model (a table declared in Python)."""
     unit = analysis.units.get(path)
     if unit is None:
         return None
+    model = None
     for fact in unit.facts:
-        if isinstance(fact, StatementFact) and fact.span.start <= offset <= fact.span.end:
-            return fact
-    return None
+        if fact.span.start <= offset <= fact.span.end:
+            if isinstance(fact, StatementFact):
+                return fact
+            if isinstance(fact, CreateTableFact) and model is None:
+                model = fact
+    return model
 
 
-def context_tables(analysis: Analysis, path: str, statement: StatementFact | None) -> list[Any]:
+def defined_at(analysis: Analysis, path: str, offset: int) -> tuple[Any, Any]:
+    """(table, column) whose definition names the text at ``offset``: the table name of a
+    ``CREATE TABLE`` or a model class, a column or model field name; ``(None, None)`` else."""
+    unit = analysis.units.get(path)
+    for fact in unit.facts if unit else ():
+        if isinstance(fact, CreateTableFact):
+            names, columns = [fact.name_span], fact.columns
+        elif isinstance(fact, AddColumnFact):
+            names, columns = [], (fact.column,)
+        else:
+            continue
+        table = analysis.catalog.table(fact.table)
+        if table is None:
+            continue
+        if any(span.start <= offset <= span.end for span in names):
+            return table, None
+        for column in columns:
+            span = column.name_span
+            if span.start <= offset <= span.end and column.name in table.columns:
+                return table, table.columns[column.name]
+    return None, None
+
+
+def context_tables(analysis: Analysis, path: str, statement: Fact | None) -> list[Any]:
     """Catalog tables a statement is about (CREATE TABLE, CREATE INDEX ON, ALTER TABLE)."""
     unit = analysis.units.get(path)
     if unit is None or statement is None:
@@ -145,13 +180,17 @@ def register(server: DbsenseServer) -> None:
         word = word_at(document.text, offset)
         if word is not None and statement is not None:
             context = context_tables(analysis, path, statement)
-            table = find_table(analysis, word.parts)
-            column_table, column = find_column(analysis, word.parts, context)
+            column_table, column = defined_at(analysis, path, offset)
+            table = column_table if column is None else None
+            if column is None and table is None:
+                table = find_table(analysis, word.parts)
+                if table is None:
+                    column_table, column = find_column(analysis, word.parts, context)
             if table is not None:
                 sections.append(render_table(table, analysis.catalog, line_of))
             elif column is not None:
                 sections.append(render_column(column_table, column, line_of))
-            elif word.raw.upper() in _DDL_WORDS:
+            elif word.raw.upper() in _DDL_WORDS and isinstance(statement, StatementFact):
                 version = analysis.settings.engine_values().get("postgres", {}).get("version")
                 info = locks.lock_of(
                     document.text[statement.span.start : statement.span.end], version

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from tests.lsp.conftest import Client, diagnostics_for, open_document, start
+from tests.lsp.conftest import SELECT, Client, diagnostics_for, open_document, start, vscode
 
 SCHEMA = """CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL);
 CREATE TABLE orders (
@@ -158,3 +158,65 @@ async def test_show_catalog_command_returns_markdown(client: Client, project: Pa
     assert isinstance(text, str)
     assert "**table `public.customers`**" in text and "**table `public.orders`**" in text
     assert "orders_customer_id_idx" in text
+
+
+MODELS = """from django.db import models
+
+
+class Order(models.Model):
+    placed_at = models.DateTimeField()
+    customer = models.ForeignKey("Customer", on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "orders"
+"""
+
+
+async def test_hover_on_a_model_and_a_model_field(client: Client, project: Path):
+    (project / "shop").mkdir()
+    models = project / "shop" / "models.py"
+    models.write_text(MODELS)
+    await start(client, project, options={"select": ["DBS001"]})
+    uri = open_document(client, models)
+    await diagnostics_for(client, uri, version=1)
+    text = await hover_text(client, uri, position_of(MODELS, "Order("))
+    assert "**table `public.orders`**" in text
+    assert "`placed_at` timestamp with time zone NOT NULL" in text
+    text = await hover_text(client, uri, position_of(MODELS, "customer ="))
+    assert "column `public.orders.customer_id`" in text
+    assert "bigint NOT NULL" in text
+
+
+async def test_one_catalog_per_workspace_root(client: Client, tmp_path: Path):
+    first, second = tmp_path / "billing", tmp_path / "shipping"
+    for root in (first, second):
+        (root / "migrations").mkdir(parents=True)
+    (first / "migrations" / "0001.sql").write_text(SCHEMA)
+    query = "SELECT id FROM orders;\n"
+    (second / "migrations" / "0001.sql").write_text(query)
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=vscode(),
+            root_uri=first.as_uri(),
+            workspace_folders=[
+                types.WorkspaceFolder(first.as_uri(), "billing"),
+                types.WorkspaceFolder(second.as_uri(), "shipping"),
+            ],
+            initialization_options=SELECT,
+        )
+    )
+    billing = open_document(client, first / "migrations" / "0001.sql")
+    shipping = open_document(client, second / "migrations" / "0001.sql")
+    await diagnostics_for(client, billing, version=1)
+    await diagnostics_for(client, shipping, version=1)
+    assert "**table `public.orders`**" in await hover_text(
+        client, billing, position_of(SCHEMA, "orders (")
+    )
+    result = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(shipping), position_of(query, "orders"))
+    )
+    assert result is None  # `orders` exists only in the other root's catalog
+    catalog = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams("dbsense.showCatalog", [second.as_uri()])
+    )
+    assert "0 tables" in catalog
