@@ -64,6 +64,7 @@ from dbsense.analyzers.ir import (
     TypeRef,
     ValidateConstraintFact,
 )
+from dbsense.analyzers.migrations import MODEL_ORIGINS
 from dbsense.analyzers.naming import choose_name, column_part, unique_column_names
 from dbsense.analyzers.python.index import INDEXED_FACTS, PythonIndex
 
@@ -171,6 +172,8 @@ class Table:
     element_insert: tuple[int, str] | None = None
     partitions: list[Table] = field(default_factory=list)
     referenced_by: list[tuple[Table, ForeignKey]] = field(default_factory=list)  # incoming FKs
+    model: Location | None = None  # the ORM model class that declares the table
+    declared: dict[str, Location] = field(default_factory=dict)  # columns the model declares
 
     @property
     def primary_key(self) -> Index | None:
@@ -370,6 +373,10 @@ class Catalog:
 
     def _create_table(self, path: str, fact: CreateTableFact) -> None:
         key = self._creation_key(fact.table)
+        existing = self.tables.get(key)
+        if fact.origin in MODEL_ORIGINS and existing is not None and existing.model is None:
+            self._overlay_model(existing, path, fact)
+            return
         if key in self.tables:
             if fact.if_not_exists:
                 return
@@ -406,6 +413,24 @@ class Catalog:
             self._add_column(table, path, column, fact.span, True)
         for constraint in fact.constraints:
             self._add_constraint(table, path, constraint, fact.span, True)
+        if fact.origin in MODEL_ORIGINS:
+            table.model = Location(path, fact.name_span, fact.span)
+            table.declared = {c.name: Location(path, c.span, fact.span) for c in fact.columns}
+
+    def _overlay_model(self, table: Table, path: str, fact: CreateTableFact) -> None:
+        """Lay an ORM model over the table its migrations created: the migrated schema stays
+        (types, constraints, indexes, locations); columns only the model declares are added
+        (a migration not written yet), and every declared column is remembered."""
+        table.model = Location(path, fact.name_span, fact.span)
+        for column in fact.columns:
+            if column.name not in table.columns:
+                self._add_column(table, path, column, fact.span, False)
+            table.declared[column.name] = Location(path, column.span, fact.span)
+
+    def declared_by_model(self, name: QualifiedName, column: str) -> Location | None:
+        """Where an ORM model declares column ``column`` of table ``name``, if one does."""
+        table = self.table(name)
+        return table.declared.get(column) if table is not None else None
 
     def _add_column(
         self, table: Table, path: str, column: ColumnDef, statement: Span, new_table: bool
@@ -578,6 +603,8 @@ class Catalog:
         table = self.table(fact.table)
         if table is None:
             return
+        if fact.origin in MODEL_ORIGINS and table.location.path != path:
+            return  # a model's index on a migrated table: the migrations say what exists
         schema = table.name.schema or DEFAULT_SCHEMA
         if fact.name and fact.if_not_exists and QualifiedName(fact.name, schema) in self._relations:
             return

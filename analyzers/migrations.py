@@ -12,6 +12,10 @@ The replay order is:
 3. **Graph-ordered units** (``UnitFacts.unit_id`` / ``depends_on``, filled by the Alembic and
    Django front-ends): a topological order of their dependency graph, merges and branches
    included. Ties, and the units of a cycle, go by natural path order, so the order is stable.
+4. **ORM model declarations of migrated tables** (Django models, SQLAlchemy tables whose
+   table a migration creates), by natural path: laid over the migrated schema (see
+   ``Catalog``), never replayed under it. Model tables no migration creates stay with the
+   file-named units: they are the baseline that SQL files may alter.
 """
 
 from __future__ import annotations
@@ -19,10 +23,20 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import PurePosixPath
 
-from dbsense.analyzers.ir import UnitFacts
+from dbsense.analyzers.ir import (
+    DJANGO,
+    SQLALCHEMY,
+    CreateIndexFact,
+    CreateTableFact,
+    Fact,
+    QualifiedName,
+    UnitFacts,
+)
 
+MODEL_ORIGINS = (DJANGO, SQLALCHEMY)  # ORM model declarations, laid over migrations
 _NUMBER = re.compile(r"(\d+)")
 _FLYWAY = re.compile(r"^(?P<kind>[VUR])(?P<version>[0-9][0-9._]*)?__(?P<name>.+)$")
 _DUMP_NAMES = {"structure.sql", "schema.sql"}
@@ -98,6 +112,26 @@ def _path_key(unit: UnitFacts) -> tuple:
     return natural_key(unit.path)
 
 
+def _table_key(name: QualifiedName) -> tuple[str, str]:
+    return (name.schema or "public", name.name)
+
+
+def _model_fact(fact: Fact) -> bool:
+    return isinstance(fact, CreateTableFact | CreateIndexFact) and fact.origin in MODEL_ORIGINS
+
+
+def split_models(unit: UnitFacts, migrated: set[tuple[str, str]]) -> tuple[UnitFacts, UnitFacts]:
+    """``unit`` as its baseline part and its overlay part: the overlay holds the model tables
+    (and their indexes) that migrations create, laid over the migrated schema at the end; the
+    baseline holds the rest, replayed in file order like before any migration touches them."""
+    overlay = [f for f in unit.facts if _model_fact(f) and _table_key(f.table) in migrated]
+    if not overlay:
+        return unit, replace(unit, facts=())
+    chosen = set(map(id, overlay))
+    base = tuple(f for f in unit.facts if id(f) not in chosen)
+    return replace(unit, facts=base), replace(unit, facts=tuple(overlay))
+
+
 def order_units(units: Iterable[UnitFacts]) -> list[UnitFacts]:
     """The units to replay, in replay order (undo files left out)."""
     dumps: list[UnitFacts] = []
@@ -112,6 +146,18 @@ def order_units(units: Iterable[UnitFacts]) -> list[UnitFacts]:
             graph.append(unit)
         else:
             files.append(unit)
+    migrated = {
+        _table_key(fact.table)
+        for unit in (*dumps, *files, *graph)
+        for fact in unit.facts
+        if isinstance(fact, CreateTableFact) and fact.origin not in MODEL_ORIGINS
+    }
+    overlays: list[UnitFacts] = []
+    for position, unit in enumerate(files):
+        files[position], overlay = split_models(unit, migrated)
+        if overlay.facts:
+            overlays.append(overlay)
     dumps.sort(key=_path_key)
     files.sort(key=lambda unit: _file_key(unit.path))
-    return [*dumps, *files, *_graph_order(graph)]
+    overlays.sort(key=_path_key)
+    return [*dumps, *files, *_graph_order(graph), *overlays]

@@ -13,6 +13,7 @@ from dbsense.analyzers.ir import (
     SQL_FILE,
     SQLALCHEMY,
     FrameworkFixFact,
+    QualifiedName,
     Span,
     TypeRef,
 )
@@ -114,3 +115,16 @@ def identity_fix(finding: Finding, origin: str, type_: TypeRef) -> Finding:
     edit = Edit(Span(at, at), f", {head}.Identity()")
     fix = Fix(f"Add `{head}.Identity()`", (edit,), Applicability.UNSAFE)
     return replace(finding, fix=fix, message=_advice(finding.message, f"`{head}.Identity()`"))
+
+
+MIGRATION_ORIGINS = (ALEMBIC, DJANGO_MIGRATION)
+
+
+def declared_by_model(ctx: RuleContext, origin: str, table: QualifiedName, column: str) -> bool:
+    """True when a framework migration's column is also declared by an ORM model: its
+    schema-design findings then go on the model alone. The model is what developers edit and
+    what Django and Alembic derive new migrations from; a fix to a migration already applied
+    never reaches the database, and the next generated migration would undo it."""
+    if origin not in MIGRATION_ORIGINS or ctx.catalog is None:
+        return False
+    return ctx.catalog.declared_by_model(table, column) is not None

@@ -19,6 +19,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.framework import declared_by_model
 
 NAIVE = "timestamp without time zone"
 
@@ -73,6 +74,8 @@ class TimestampWithoutTimeZone(Rule):
     def check(self, fact: CreateTableFact | AddColumnFact, ctx: RuleContext) -> Iterator[Finding]:
         columns = fact.columns if isinstance(fact, CreateTableFact) else (fact.column,)
         for column in columns:
+            if declared_by_model(ctx, fact.origin, fact.table, column.name):
+                continue
             finding = self._check_column(fact.table, column, fact.origin)
             if finding is not None:
                 yield finding

@@ -20,7 +20,7 @@ from dbsense.engines.core import (
     RuleContext,
     Severity,
 )
-from dbsense.engines.postgres.framework import sql_only
+from dbsense.engines.postgres.framework import declared_by_model, sql_only
 from dbsense.engines.postgres.helpers import display_name, index_name
 
 VARCHAR = "character varying"
@@ -83,13 +83,19 @@ class VarcharLength(Rule):
     def check(self, fact: Fact, ctx: RuleContext) -> Iterator[Finding]:
         if isinstance(fact, CreateTableFact):
             for column in fact.columns:
+                if declared_by_model(ctx, fact.origin, fact.table, column.name):
+                    continue
                 for finding in self._column(fact.table, column, None):
                     yield sql_only(finding, fact.origin)
         elif isinstance(fact, AddColumnFact):
+            if declared_by_model(ctx, fact.origin, fact.table, fact.column.name):
+                return
             existing = None if fact.table_created_in_unit else fact.span
             for finding in self._column(fact.table, fact.column, existing):
                 yield sql_only(finding, fact.origin)
         elif isinstance(fact, AlterColumnTypeFact):
+            if declared_by_model(ctx, fact.origin, fact.table, fact.column):
+                return
             type_ = fact.type
             if type_ is not None and type_.name == VARCHAR and type_.args:
                 yield Finding(

@@ -18,7 +18,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
-from dbsense.engines.postgres.framework import retype
+from dbsense.engines.postgres.framework import declared_by_model, retype
 from dbsense.engines.postgres.helpers import display_name
 
 _NARROW = {
@@ -103,6 +103,8 @@ class IntegerPrimaryKey(Rule):
         else:
             pk, foreign, columns = set(), {}, (fact.column,)
         for column in columns:
+            if declared_by_model(ctx, fact.origin, fact.table, column.name):
+                continue
             finding = self._column(fact.table, column, pk, foreign.get(column.name), ctx)
             if finding is not None and column.type is not None:
                 yield retype(finding, fact.origin, column.type, _NARROW[column.type.name])

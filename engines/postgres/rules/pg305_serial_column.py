@@ -11,7 +11,7 @@ from dbsense.engines.core import (
     RuleContext,
     Severity,
 )
-from dbsense.engines.postgres.framework import identity_fix
+from dbsense.engines.postgres.framework import declared_by_model, identity_fix
 from dbsense.engines.postgres.helpers import display_name
 
 _BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
@@ -74,6 +74,8 @@ class SerialColumn(Rule):
         else:
             return
         for column in columns:
+            if declared_by_model(ctx, fact.origin, fact.table, column.name):
+                continue
             finding = _finding(fact.table, column)
             if finding is not None and column.type is not None:
                 yield identity_fix(finding, fact.origin, column.type)
