@@ -250,10 +250,6 @@ class Project:
         if reason:
             self.notify(f"{path}: {reason}")
 
-    def facts_of(self, path: str, text: str) -> UnitFacts:
-        """*worker* Facts of ``text`` as document ``path`` (cached by content)."""
-        return self.workspace.cache.get(SourceFile(path, text))
-
 
 def open_text_problem(text: str) -> str | None:
     """Why an open document's text is not analysed, or ``None``."""

@@ -30,7 +30,6 @@ class _State:
     task: asyncio.Task | None = None
     again: bool = False
     finished: asyncio.Condition = field(default_factory=asyncio.Condition)
-    runs: int = 0
 
 
 class Linter:
@@ -88,7 +87,6 @@ class Linter:
                 self.server.flush_notices(project)
                 self._deliver(project, analysis)
             async with state.finished:
-                state.runs += 1
                 state.finished.notify_all()
             if not state.again or self.server.shutting_down:
                 break

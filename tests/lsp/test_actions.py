@@ -114,6 +114,9 @@ async def test_disable_adds_to_an_existing_noqa(client: Client, project: Path):
     text = ORDERS.rstrip("\n") + "  -- noqa: PG101\n"
     uri, diagnostics = await open_orders(client, project, text)
     assert sorted(str(d.code) for d in diagnostics) == ["DBS002", "PG302"]
+    [unused] = [d for d in diagnostics if d.code == "DBS002"]
+    [remove] = [a for a in await actions_for(client, uri, [unused]) if a.title.startswith("Remove")]
+    assert remove.is_preferred  # a safe fix
     pg302 = [d for d in diagnostics if d.code == "PG302"]
     actions = {action.title: action for action in await actions_for(client, uri, pg302)}
     edited = apply_edits(text, edits_of(actions["Disable PG302 for this line"], uri))
