@@ -1,0 +1,133 @@
+"""Alembic and Django migration graphs: unit ids, parents, and the replay order they give."""
+
+from pathlib import Path
+
+from dbsense.analyzers.ir import QualifiedName, SourceFile
+from dbsense.analyzers.migrations import order_units
+from dbsense.analyzers.python import analyze_python
+from dbsense.config import Settings
+from dbsense.workspace import Workspace
+
+
+def _revision(revision: str, down: str, body: str) -> str:
+    return f'''\
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "{revision}"
+down_revision: Union[str, Sequence[str], None] = {down}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{body}
+'''
+
+
+# File names sort against the graph: natural path order would replay the merge first.
+ALEMBIC = {
+    "alembic/versions/1_merge.py": _revision(
+        "m3", '("b1", "c2")', '    op.create_index("t_a_b_idx", "t", ["a", "b"])'
+    ),
+    "alembic/versions/2_last.py": _revision("z9", '"m3"', '    op.drop_column("t", "a")'),
+    "alembic/versions/3_branch_b.py": _revision(
+        "b1", '"a0"', '    op.add_column("t", sa.Column("a", sa.Text()))'
+    ),
+    "alembic/versions/4_branch_c.py": _revision(
+        "c2", '"a0"', '    op.add_column("t", sa.Column("b", sa.Text()))'
+    ),
+    "alembic/versions/5_base.py": _revision(
+        "a0", "None", '    op.create_table("t", sa.Column("id", sa.BigInteger, primary_key=True))'
+    ),
+}
+
+
+def test_alembic_ids_and_parents() -> None:
+    units = {path: analyze_python(SourceFile(path, text)) for path, text in ALEMBIC.items()}
+    merge = units["alembic/versions/1_merge.py"]
+    assert (merge.unit_id, merge.depends_on) == ("m3", ("b1", "c2"))
+    base = units["alembic/versions/5_base.py"]
+    assert (base.unit_id, base.depends_on) == ("a0", ())
+
+
+def test_branchy_alembic_graph_replays_in_dependency_order(tmp_path: Path) -> None:
+    units = [analyze_python(SourceFile(path, text)) for path, text in ALEMBIC.items()]
+    ids = [unit.unit_id for unit in order_units(units)]
+    assert ids == ["a0", "b1", "c2", "m3", "z9"]
+    workspace = Workspace(tmp_path, Settings())
+    for path, text in ALEMBIC.items():
+        workspace.set_document(path, text)
+    workspace.check()
+    table = workspace.catalog.table(QualifiedName("t"))
+    assert table is not None and set(table.columns) == {"id", "b"}  # a added, then dropped
+    assert "t_a_b_idx" not in {index.name for index in table.indexes}  # dropped with a
+
+
+def _django(dependencies: str, operations: str) -> str:
+    return f"""\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = {dependencies}
+
+    operations = [
+{operations}
+    ]
+"""
+
+
+DJANGO = {
+    "billing/migrations/0001_initial.py": _django(
+        '[("shop", "0003_merge"), ("auth", "__first__")]',
+        '        migrations.CreateModel(name="Invoice", fields=[("id", models.BigAutoField('
+        'primary_key=True)), ("order", models.ForeignKey(on_delete=models.CASCADE, '
+        'to="shop.order"))]),',
+    ),
+    "shop/migrations/0001_initial.py": _django(
+        "[]",
+        '        migrations.CreateModel(name="Order", fields=[("id", models.BigAutoField('
+        "primary_key=True))]),",
+    ),
+    "shop/migrations/0002_note.py": _django(
+        '[("shop", "0001_initial")]',
+        '        migrations.AddField(model_name="order", name="note", field=models.TextField()),',
+    ),
+    "shop/migrations/0002_total.py": _django(
+        '[("shop", "0001_initial")]',
+        '        migrations.AddField(model_name="order", name="total", '
+        "field=models.BigIntegerField()),",
+    ),
+    "shop/migrations/0003_merge.py": _django('[("shop", "0002_note"), ("shop", "0002_total")]', ""),
+}
+
+
+def test_django_ids_and_parents() -> None:
+    units = {path: analyze_python(SourceFile(path, text)) for path, text in DJANGO.items()}
+    merge = units["shop/migrations/0003_merge.py"]
+    assert merge.unit_id == "shop.0003_merge"
+    assert merge.depends_on == ("shop.0002_note", "shop.0002_total")
+    billing = units["billing/migrations/0001_initial.py"]
+    assert billing.depends_on == ("shop.0003_merge",)  # __first__ of another app: no edge
+
+
+def test_django_graph_across_apps_replays_in_dependency_order(tmp_path: Path) -> None:
+    units = [analyze_python(SourceFile(path, text)) for path, text in DJANGO.items()]
+    ids = [unit.unit_id for unit in order_units(units)]
+    assert ids == [
+        "shop.0001_initial",
+        "shop.0002_note",
+        "shop.0002_total",
+        "shop.0003_merge",
+        "billing.0001_initial",
+    ]
+    workspace = Workspace(tmp_path, Settings())
+    for path, text in DJANGO.items():
+        workspace.set_document(path, text)
+    workspace.check()
+    invoice = workspace.catalog.table(QualifiedName("billing_invoice"))
+    assert invoice is not None and invoice.foreign_keys
+    assert invoice.foreign_keys[0].target is not None  # shop_order existed when it ran
