@@ -254,6 +254,8 @@ class Catalog:
     _path: str = ""
     _index_order: int = 0
     history: list[Unit] = field(default_factory=list)  # the replayed units, in replay order
+    # The column type just before each type change: (path, action span) -> type.
+    types_before: dict[tuple[str, Span], TypeRef | None] = field(default_factory=dict)
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -298,6 +300,11 @@ class Catalog:
                 if alive and life.created < unit:
                     return True
         return False
+
+    def type_before(self, path: str, fact: AlterColumnTypeFact) -> TypeRef | None:
+        """The type the column had when the type change ``fact`` of unit ``path`` ran, or
+        ``None`` when replay did not know the column then."""
+        return self.types_before.get((path, fact.action_span))
 
     def created_in(self, table: Table) -> str:
         """Path of the unit that created ``table``."""
@@ -899,6 +906,8 @@ def _h_column_type(catalog: Catalog, path: str, fact: AlterColumnTypeFact) -> No
     for member in _family(catalog, table) if table is not None else ():
         column = member.columns.get(fact.column)
         if column is not None and fact.type is not None:
+            if member is table:
+                catalog.types_before.setdefault((path, fact.action_span), column.type)
             column.type = fact.type
             column.changes.append(Location(path, fact.action_span, fact.span))
 

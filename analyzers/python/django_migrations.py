@@ -16,6 +16,7 @@ from dbsense.analyzers.ir import (
     DJANGO_MIGRATION,
     AddColumnFact,
     AddConstraintFact,
+    AlterColumnTypeFact,
     ConstraintDef,
     CreateIndexFact,
     CreateTableFact,
@@ -171,6 +172,34 @@ class DjangoMigration:
             yield AddColumnFact(span, DJANGO_MIGRATION, table, column, new)
         for index in model.indexes:
             yield _retag(index, span, new)
+
+    def _op_AlterField(self, call: ast.Call) -> Iterator[Fact]:
+        """The field's column type, as a type fact. ``AlterField`` restates the whole field, so
+        the type may well be unchanged: rules compare it with the type the replayed catalog
+        held just before (``Catalog.type_before``)."""
+        table = self._table(literal(self._argument(call, 0, "model_name")))
+        name_node = self._argument(call, 1, "name")
+        field_call = self._argument(call, 2, "field")
+        if table is None or name_node is None or not isinstance(field_call, ast.Call):
+            return
+        if not isinstance(literal(name_node), str):
+            return
+        model = _Model(ast.ClassDef(name=table.name), table.name, table, False)
+        model.has_pk = True
+        self._fields._field(model, _name(name_node), field_call, call)
+        span = self.source.span(call)
+        new = table in self.created_tables
+        for column in model.columns:
+            if column.type is not None:
+                yield AlterColumnTypeFact(
+                    span,
+                    DJANGO_MIGRATION,
+                    table,
+                    column.name,
+                    column.type.span,
+                    column.type,
+                    table_created_in_unit=new,
+                )
 
     def _op_RemoveField(self, call: ast.Call) -> Iterator[Fact]:
         table = self._table(literal(self._argument(call, 0, "model_name")))

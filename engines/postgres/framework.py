@@ -12,6 +12,7 @@ from dbsense.analyzers.ir import (
     RAW_SQL,
     SQL_FILE,
     SQLALCHEMY,
+    AlterColumnTypeFact,
     FrameworkFixFact,
     QualifiedName,
     Span,
@@ -128,3 +129,19 @@ def declared_by_model(ctx: RuleContext, origin: str, table: QualifiedName, colum
     if origin not in MIGRATION_ORIGINS or ctx.catalog is None:
         return False
     return ctx.catalog.declared_by_model(table, column) is not None
+
+
+def restated_type(ctx: RuleContext, fact: AlterColumnTypeFact) -> bool:
+    """True for a Django ``AlterField`` that does not change the column's type: the operation
+    restates the whole field (often for ``null``, a default or ``help_text``), so it changes
+    the type only when the replayed catalog knew an earlier, different type."""
+    if fact.origin != DJANGO_MIGRATION:
+        return False
+    before = ctx.catalog.type_before(ctx.file.path, fact) if ctx.catalog and ctx.file else None
+    if before is None or fact.type is None:
+        return True
+    return (before.name, before.args, before.array) == (
+        fact.type.name,
+        fact.type.args,
+        fact.type.array,
+    )

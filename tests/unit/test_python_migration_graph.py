@@ -131,3 +131,25 @@ def test_django_graph_across_apps_replays_in_dependency_order(tmp_path: Path) ->
     invoice = workspace.catalog.table(QualifiedName("billing_invoice"))
     assert invoice is not None and invoice.foreign_keys
     assert invoice.foreign_keys[0].target is not None  # shop_order existed when it ran
+
+
+def test_alter_field_type_before_comes_from_the_replayed_history(tmp_path: Path) -> None:
+    later = _django(
+        '[("shop", "0003_merge")]',
+        '        migrations.AlterField(model_name="order", name="total", '
+        "field=models.IntegerField()),\n"
+        '        migrations.AlterField(model_name="order", name="ghost", '
+        "field=models.IntegerField()),",
+    )
+    path = "shop/migrations/0004_total.py"
+    workspace = Workspace(tmp_path, Settings())
+    for name, text in {**DJANGO, path: later}.items():
+        workspace.set_document(name, text)
+    codes = [(v.path, v.code) for v in workspace.check().violations if v.code == "PG109"]
+    assert codes == [(path, "PG109")]  # bigint -> integer; the unknown column stays silent
+    facts = [f for f in analyze_python(SourceFile(path, later)).facts if f.origin]
+    types = [f for f in facts if type(f).__name__ == "AlterColumnTypeFact"]
+    assert [f.column for f in types] == ["total", "ghost"]
+    before = workspace.catalog.type_before(path, types[0])
+    assert before is not None and before.name == "bigint"
+    assert workspace.catalog.type_before(path, types[1]) is None

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 from dbsense.analyzers.ir import (
+    DJANGO_MIGRATION,
     AddColumnFact,
     AlterColumnTypeFact,
     TypeRef,
@@ -15,6 +16,7 @@ from dbsense.engines.core import (
     RuleContext,
     Severity,
 )
+from dbsense.engines.postgres.framework import restated_type
 from dbsense.engines.postgres.helpers import display_name
 from dbsense.engines.postgres.units import earlier
 
@@ -96,9 +98,11 @@ class ChangingColumnType(Rule):
     peers = ("squawk:changing-column-type",)
 
     def check(self, fact: AlterColumnTypeFact, ctx: RuleContext) -> Iterator[Finding]:
-        if fact.table_created_in_unit or fact.type is None:
+        if fact.table_created_in_unit or fact.type is None or restated_type(ctx, fact):
             return
         old = _old_type(fact, ctx)
+        if fact.origin == DJANGO_MIGRATION and ctx.catalog is not None and ctx.file is not None:
+            old = ctx.catalog.type_before(ctx.file.path, fact)
         if old is not None and fact.using is None:
             verdict = _coercible(old, fact.type, ctx)
             if verdict == "free":
@@ -112,12 +116,12 @@ class ChangingColumnType(Rule):
                         severity=Severity.INFO,
                     )
                 return
-        was = f" from `{old.raw}`" if old is not None else ""
+        was = f" from `{_shown(old, fact.origin)}`" if old is not None else ""
         table = display_name(fact.table)
         yield Finding(
             fact.action_span,
-            f"changing `{table}.{fact.column}`{was} to `{fact.type.raw}` rewrites the table and "
-            "its indexes while it holds `ACCESS EXCLUSIVE`",
+            f"changing `{table}.{fact.column}`{was} to `{_shown(fact.type, fact.origin)}` "
+            "rewrites the table and its indexes while it holds `ACCESS EXCLUSIVE`",
             self._recipe(fact),
         )
 
@@ -135,6 +139,14 @@ class ChangingColumnType(Rule):
             (Edit(fact.span, recipe),),
             Applicability.DISPLAY_ONLY,
         )
+
+
+def _shown(type_: TypeRef, origin: str) -> str:
+    """A type as the message names it: a Django field class says too little
+    (``DecimalField`` to ``DecimalField``), so Django migrations show the SQL type."""
+    if origin != DJANGO_MIGRATION:
+        return type_.raw
+    return type_.name + (f"({','.join(type_.args)})" if type_.args else "")
 
 
 def _old_type(fact: AlterColumnTypeFact, ctx: RuleContext) -> TypeRef | None:

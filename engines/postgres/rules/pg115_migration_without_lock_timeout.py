@@ -27,6 +27,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.framework import restated_type
 from dbsense.engines.postgres.helpers import display_name
 from dbsense.engines.postgres.units import line_indent, statement_of
 
@@ -139,6 +140,8 @@ class MigrationWithoutLockTimeout(Rule):
                 continue
             if isinstance(other, CreateIndexFact) and other.name and other.table_created_in_unit:
                 created_indexes.add(other.name)
+            if isinstance(other, AlterColumnTypeFact) and restated_type(ctx, other):
+                continue
             lock = _blocking_lock(other, created_indexes)
             if lock is not None:
                 yield self._finding(other, lock, required, ctx)

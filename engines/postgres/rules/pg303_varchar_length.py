@@ -20,7 +20,7 @@ from dbsense.engines.core import (
     RuleContext,
     Severity,
 )
-from dbsense.engines.postgres.framework import declared_by_model, sql_only
+from dbsense.engines.postgres.framework import declared_by_model, restated_type, sql_only
 from dbsense.engines.postgres.helpers import display_name, index_name
 
 VARCHAR = "character varying"
@@ -95,6 +95,8 @@ class VarcharLength(Rule):
                 yield sql_only(finding, fact.origin)
         elif isinstance(fact, AlterColumnTypeFact):
             if declared_by_model(ctx, fact.origin, fact.table, fact.column):
+                return
+            if restated_type(ctx, fact):
                 return
             type_ = fact.type
             if type_ is not None and type_.name == VARCHAR and type_.args:
