@@ -848,19 +848,3 @@ class ConstantReadFact(Fact):
     request_kind: str
     cached: bool = False  # the handler is cached or reads a cache itself
     written: bool = False  # the module writes the model (create/update/delete/save)
-
-
-# --- constant reads on the request path (analyzers/python/constant_reads.py) -----------------
-
-
-@dataclass(frozen=True, slots=True)
-class ConstantReadFact(Fact):
-    """A read query whose every argument is a literal, run by a request handler (``span`` is
-    the query expression): ``query`` is its normalised text, the same for equal queries."""
-
-    query: str
-    model: str | None  # the Django model read, ``None`` for raw SQL
-    function: str
-    request_kind: str
-    cached: bool = False  # the handler is cached or reads a cache itself
-    written: bool = False  # the module writes the model (create/update/delete/save)
