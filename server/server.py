@@ -92,7 +92,7 @@ class DbsenseServer(LanguageServer):
         project = self.projects.get(directory)
         if project is None:
             project = Project(directory, indexed=False)
-            project.editor = self.editor_fallback
+            project.configure(self.editor_fallback)  # new: nothing runs on it yet
             self.projects[directory] = project
         return project
 

@@ -209,6 +209,7 @@ def register(server: DbsenseServer, linter: Linter) -> Lifecycle:
         pushed = params.settings.get("dbsense") if isinstance(params.settings, dict) else None
         if pushed is not None:
             server.initialization_options = pushed
+            server.editor_fallback = EditorSettings.parse(pushed)
         for project in list(server.projects.values()):
             await lifecycle.configure(project, pushed)
             if project.indexed:

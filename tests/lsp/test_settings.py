@@ -149,3 +149,14 @@ async def test_huge_and_half_typed_documents(client: Client, project: Path):
         types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(99, 99))
     )
     assert hover is None
+
+
+async def test_file_outside_the_workspace_uses_initialization_options(
+    client: Client, project: Path, tmp_path: Path
+):
+    await start(client, project, options={"select": ["PG302"], "rules": {"PG302": "info"}})
+    loose = tmp_path / "elsewhere" / "scratch.sql"
+    loose.parent.mkdir()
+    uri = open_document(client, loose, ORDERS)
+    [diagnostic] = await diagnostics_for(client, uri, version=1)
+    assert diagnostic.severity == types.DiagnosticSeverity.Information
