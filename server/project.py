@@ -81,6 +81,7 @@ class Project:
         self.uri = from_fs_path(str(folder)) or folder.as_uri()
         self.editor = EditorSettings()
         self.notices: list[str] = []  # messages for the client, drained by the server
+        self.shown: list[str] = []  # of those, the ones the user must see
         self._noticed: set[str] = set()
         self.open: dict[str, OpenDocument] = {}  # path -> document (replaced, never mutated)
         self.analysis: Analysis | None = None
@@ -144,7 +145,7 @@ class Project:
             try:
                 file_settings = load_settings(config)
             except ConfigError as error:
-                self.notify(f"{error}; using defaults")
+                self.notify(f"{error}; using defaults", show=True)
         for problem in editor.problems:
             self.notify(problem)
         settings = editor.combine(file_settings)
@@ -233,11 +234,14 @@ class Project:
             return
         self.workspace.set_document(path, text)
 
-    def notify(self, message: str) -> None:
-        """Queue ``message`` for the client, once per project."""
+    def notify(self, message: str, show: bool = False) -> None:
+        """Queue ``message`` for the client's log, once per project; ``show`` also puts it in
+        front of the user (a configuration file that cannot be used)."""
         if message not in self._noticed:
             self._noticed.add(message)
             self.notices.append(message)
+            if show:
+                self.shown.append(message)
 
     def _reload(self, path: str) -> None:
         file = self.workspace.root / path

@@ -123,6 +123,9 @@ class DbsenseServer(LanguageServer):
     def flush_notices(self, project: Project) -> None:
         while project.notices:
             self.log(project.notices.pop(0), types.MessageType.Warning)
+        while project.shown:
+            message = f"dbsense: {project.shown.pop(0)}"
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Errors outside our handlers go to the log, never to a pop-up."""

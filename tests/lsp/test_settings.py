@@ -119,6 +119,17 @@ async def test_invalid_settings_are_reported_and_ignored(client: Client, project
     assert "dbsense.lint.run must be one of onType, onSave" in logged
 
 
+async def test_broken_pyproject_is_shown_to_the_user_and_defaults_apply(
+    client: Client, project: Path
+):
+    (project / "pyproject.toml").write_text("[tool.dbsense\nselect = [\n")
+    uri = await open_orders(client, project)
+    assert codes(await diagnostics_for(client, uri, version=1)) == ["PG302"]
+    shown = [message.message for message in client.messages]
+    assert any("pyproject.toml: invalid TOML" in message for message in shown), shown
+    assert all(message.type == types.MessageType.Warning for message in client.messages)
+
+
 async def test_unreadable_files_are_skipped_with_a_notice(client: Client, project: Path):
     (project / "migrations" / "0002_binary.sql").write_bytes(b"CREATE\0\x01\x02")
     (project / "migrations" / "0003_latin1.sql").write_bytes(b"-- caf\xe9\nSELECT 1;\n")
