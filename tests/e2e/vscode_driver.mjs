@@ -307,8 +307,14 @@ async function main() {
 
   await step("broken-pyproject", async () => {
     writeFileSync(config.brokenPyproject.file, config.brokenPyproject.text);
-    // The server reports the file and goes on with defaults: the log says so at its end, and
+    // The server tells the user (a warning notification), logs it, goes on with defaults, and
     // the findings stay.
+    await page
+      .locator(".notifications-toasts .notification-toast", {
+        hasText: config.brokenPyproject.logText,
+      })
+      .first()
+      .waitFor();
     await page
       .locator(".part.panel .monaco-editor .view-lines")
       .first()
