@@ -848,3 +848,35 @@ class ConstantReadFact(Fact):
     request_kind: str
     cached: bool = False  # the handler is cached or reads a cache itself
     written: bool = False  # the module writes the model (create/update/delete/save)
+
+
+# --- ORM pagination and pattern lookups (analyzers/python/pagination.py, lookups.py) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class OrmOffsetFact(Fact):
+    """ORM pagination that sends ``OFFSET`` (``span`` is the offset as written, or the pagination
+    class or call). ``kind`` is ``slice`` (Django ``qs[a:b]``), ``offset`` (SQLAlchemy
+    ``.offset(x)``), ``paginator`` (Django ``Paginator``) or ``drf`` (DRF page-number or
+    limit-offset pagination, ``name`` the class). ``value`` is a literal offset."""
+
+    kind: str
+    name: str
+    value: int | None = None
+    has_order_by: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrmPatternFact(Fact):
+    """An ORM substring or regex filter (``span`` is the lookup as written): Django
+    ``field__icontains=...`` or SQLAlchemy ``Model.col.ilike(...)``. ``model`` is the model class
+    as qualified in the module, ``lookup`` the Django lookup or SQLAlchemy method, ``operator``
+    and ``wrapped`` the SQL it becomes (``LIKE`` on ``upper(col)`` for ``icontains``), and
+    ``pattern`` the literal pattern start (``%`` for ``contains``), ``None`` when unknown."""
+
+    model: str
+    field: str
+    lookup: str
+    operator: str
+    pattern: str | None
+    wrapped: str | None = None

@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from dbsense.analyzers.ir import OffsetFact
+from dbsense.analyzers.ir import OffsetFact, OrmOffsetFact
 from dbsense.engines.core import (
     Applicability,
     Finding,
@@ -39,11 +39,15 @@ class OffsetPagination(Rule):
     ```
 
     ## Django
-    `Paginator` and DRF's `PageNumberPagination`/`LimitOffsetPagination` use `OFFSET`; DRF's
-    `CursorPagination` is keyset pagination.
+    A queryset slice with a start (`qs[start:start + 20]`), `Paginator` and DRF's
+    `PageNumberPagination`/`LimitOffsetPagination` (as `pagination_class` or a base class) all
+    send `OFFSET`. Filter on the last key instead
+    (`.filter(id__gt=last_id).order_by("id")[:20]`), or use DRF's `CursorPagination`, which is
+    keyset pagination.
 
     ## SQLAlchemy / Alembic
-    Replace `.offset(n)` with a filter on the last key seen (`.where(Post.id > last_id)`).
+    Replace `.offset(n)` on a `select()` or `Query` with a filter on the last key seen
+    (`.where(Post.id > last_id).order_by(Post.id).limit(20)`).
 
     ## Fix safety
     The suggestion is display-only: keyset pagination changes the API (a cursor instead of a
@@ -63,11 +67,14 @@ class OffsetPagination(Rule):
     severity = Severity.INFO
     fix_availability = FixAvailability.ALWAYS
     tags = ("query",)
-    consumes = (OffsetFact,)
+    consumes = (OffsetFact, OrmOffsetFact)
     options = ("postgres.offset-threshold",)
 
-    def check(self, fact: OffsetFact, ctx: RuleContext) -> Iterator[Finding]:
+    def check(self, fact: OffsetFact | OrmOffsetFact, ctx: RuleContext) -> Iterator[Finding]:
         threshold = ctx.option("postgres", "offset-threshold") or 1000
+        if isinstance(fact, OrmOffsetFact):
+            yield from _orm(fact, threshold)
+            return
         if fact.parameter:
             what = "a parameter"
         elif fact.value is None:
@@ -91,3 +98,30 @@ class OffsetPagination(Rule):
                 Applicability.DISPLAY_ONLY,
             ),
         )
+
+
+_KEYSET = {
+    "slice": 'Use keyset pagination: `.filter(id__gt=last_id).order_by("id")[:n]`',
+    "paginator": 'Use keyset pagination: `.filter(id__gt=last_id).order_by("id")[:n]`',
+    "drf": "Use keyset pagination: DRF `CursorPagination`",
+    "offset": "Use keyset pagination: `.where(Model.id > last_id).order_by(Model.id).limit(n)`",
+}
+
+
+def _orm(fact: OrmOffsetFact, threshold: int) -> Iterator[Finding]:
+    if fact.value is not None and fact.value < threshold:
+        return
+    what = "every page reads and discards all the rows before it; paginate by key instead"
+    if fact.kind == "paginator":
+        message = f"`Paginator` pages with `OFFSET`: {what}"
+    elif fact.kind == "drf":
+        message = f"`{fact.name}` pages with `OFFSET`: {what}"
+    else:
+        if fact.kind == "slice":
+            shown = f"{fact.value:,}" if fact.value is not None else f"`{fact.name}`"
+            message = f"the slice start {shown} becomes `OFFSET`: {what}"
+        else:
+            message = f"`.offset({fact.name})` sends `OFFSET`: {what}"
+        if not fact.has_order_by:
+            message += " (and without `.order_by()` the pages overlap at random)"
+    yield Finding(fact.span, message, Fix(_KEYSET[fact.kind], (), Applicability.DISPLAY_ONLY))
