@@ -29,6 +29,7 @@ from dbsense.analyzers.python.django_migrations import DjangoMigration
 from dbsense.analyzers.python.elasticsearch import EsCalls
 from dbsense.analyzers.python.existence import ExistenceChecks
 from dbsense.analyzers.python.imports import ImportMap
+from dbsense.analyzers.python.lookups import PatternLookups
 from dbsense.analyzers.python.pagination import Pagination
 from dbsense.analyzers.python.pymongo import MongoCalls
 from dbsense.analyzers.python.raw_sql import EmbeddedSql
@@ -97,6 +98,7 @@ def _frontends(
         Serializers(parsed, imports, module).facts,
         ConstantReads(parsed, imports).facts,
         Pagination(parsed, imports).facts,
+        PatternLookups(parsed, imports).facts,
     ]
 
 

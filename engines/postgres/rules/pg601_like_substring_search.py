@@ -1,7 +1,14 @@
 from collections.abc import Iterator
 
 from dbsense.analyzers.catalog import Index
-from dbsense.analyzers.ir import RAW_SQL, SQL_FILE, PatternMatchFact, Span
+from dbsense.analyzers.ir import (
+    DJANGO,
+    RAW_SQL,
+    SQL_FILE,
+    OrmPatternFact,
+    PatternMatchFact,
+    Span,
+)
 from dbsense.engines.core import (
     Applicability,
     Edit,
@@ -24,7 +31,8 @@ class LikeSubstringSearch(Rule):
     """## What it does
     Flags a `LIKE`/`ILIKE`/`SIMILAR TO` pattern that starts with a wildcard (`'%term%'`,
     `'_term'`), and a regular expression match (`~`, `~*`), on a column that has no trigram
-    (`gin_trgm_ops` or `gist_trgm_ops`) index in the workspace schema.
+    (`gin_trgm_ops` or `gist_trgm_ops`) index in the workspace schema, in SQL and in the Django
+    lookups and SQLAlchemy operators that send them.
 
     ## Why is this bad?
     A btree index is ordered by the leading characters of the value, so it can only serve a
@@ -64,6 +72,34 @@ class LikeSubstringSearch(Rule):
     A prefix search (`name LIKE 'smi%'`) is not flagged; give it a
     `btree (name text_pattern_ops)` index.
 
+    ## Django
+    `__contains`, `__endswith`, `__regex` and `__iregex` lookups are flagged, and so are
+    `__icontains`/`__iendswith`, which Django sends as `UPPER(col) LIKE UPPER(...)`: their index
+    must be on `UPPER(col)`. Declare it in `Meta.indexes` (with `TrigramExtension()` in a
+    migration):
+    ```python
+    from django.contrib.postgres.indexes import GinIndex, OpClass
+    from django.db.models.functions import Upper
+
+    indexes = [
+        GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="customers_name_trgm_idx"),
+        GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="customers_email_trgm_idx"),
+    ]
+    ```
+    `__contains` on an `ArrayField` or `JSONField` is containment (`@>`), not a pattern.
+
+    ## SQLAlchemy / Alembic
+    `.contains()`, `.endswith()`, `.regexp_match()` and `.like()`/`.ilike()` with a leading
+    `%` are flagged. Declare the index in `__table_args__`:
+    ```python
+    Index(
+        "customers_name_trgm_idx",
+        Customer.name,
+        postgresql_using="gin",
+        postgresql_ops={"name": "gin_trgm_ops"},
+    )
+    ```
+
     ## Fix safety
     The fix is display-only: it adds an extension and an index, which the schema owner must
     approve, and `CREATE INDEX CONCURRENTLY` cannot run inside a transaction block.
@@ -84,10 +120,13 @@ class LikeSubstringSearch(Rule):
     severity = Severity.INFO
     fix_availability = FixAvailability.ALWAYS
     tags = ("indexing", "query", "engine-choice")
-    consumes = (PatternMatchFact,)
+    consumes = (PatternMatchFact, OrmPatternFact)
     options = ("postgres.small-tables",)
 
-    def check(self, fact: PatternMatchFact, ctx: RuleContext) -> Iterator[Finding]:
+    def check(self, fact: PatternMatchFact | OrmPatternFact, ctx: RuleContext) -> Iterator[Finding]:
+        if isinstance(fact, OrmPatternFact):
+            yield from self._orm(fact, ctx)
+            return
         if fact.negated or fact.table is None or not _needs_scan(fact):
             return
         small = set(ctx.option("postgres", "small-tables") or ())
@@ -107,6 +146,50 @@ class LikeSubstringSearch(Rule):
             f"`{fact.operator}` {_describe(fact)} on `{shown}` cannot use a btree "
             f"index, so every query reads the whole table; {_advice(fact, ctx)}",
             self._fix(fact, name, target, {index.name or "" for index in indexes}),
+        )
+
+    def _orm(self, orm: OrmPatternFact, ctx: RuleContext) -> Iterator[Finding]:
+        catalog = ctx.catalog
+        located = catalog.python.model(orm.model) if catalog is not None else None
+        name = getattr(located.fact, "table", None) if located is not None else None
+        table = catalog.table(name) if name is not None else None
+        if table is None:
+            return
+        column = table.columns.get(orm.field)
+        if column is None or _not_text(column.type, orm):
+            return
+        if display_name(table.name) in set(ctx.option("postgres", "small-tables") or ()):
+            return
+        fact = PatternMatchFact(
+            orm.span,
+            orm.origin,
+            table.name,
+            orm.field,
+            orm.span,
+            orm.operator,
+            orm.pattern,
+            wrapped=orm.wrapped,
+        )
+        if not _needs_scan(fact):
+            return
+        indexes = table_indexes(catalog, table)
+        if any(_trigram(index, fact) for index in indexes):
+            return
+        if _prefix_regex(fact) and any(_pattern_btree(index, fact.column) for index in indexes):
+            return
+        shown = display_name(table.name)
+        target = f"{orm.wrapped}({orm.field})" if orm.wrapped else orm.field
+        pattern = orm.pattern if orm.pattern not in (None, "%", "") else f"{orm.pattern or ''}…"
+        if orm.lookup in ("contains", "icontains") and pattern.endswith("…"):
+            pattern += "%"
+        sql = f"{target} {orm.operator} '{pattern}'"
+        written = f"{orm.field}__{orm.lookup}" if orm.origin == DJANGO else f".{orm.lookup}()"
+        yield Finding(
+            orm.span,
+            f"`{written}` on `{shown}.{orm.field}` is `{sql}`"
+            ", which cannot use a btree index, so every query reads the whole table; "
+            f"{_advice(fact, ctx)}",
+            self._fix(fact, shown, target, {index.name or "" for index in indexes}),
         )
 
     def _fix(self, fact: PatternMatchFact, table: str, target: str, taken: set[str]) -> Fix:
@@ -129,6 +212,13 @@ class LikeSubstringSearch(Rule):
             edits,
             Applicability.DISPLAY_ONLY,
         )
+
+
+def _not_text(type_: object, orm: OrmPatternFact) -> bool:
+    """``contains`` on an array or JSON column is ``@>``, not a pattern."""
+    name = str(getattr(type_, "name", "") or "").lower()
+    array = bool(getattr(type_, "array", False))
+    return orm.lookup == "contains" and (array or "json" in name or name == "hstore")
 
 
 def _needs_scan(fact: PatternMatchFact) -> bool:
