@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dbsense.analyzers.ir import (
     SQLALCHEMY,
@@ -393,6 +393,11 @@ class SqlAlchemyModels:
                 using if isinstance(using, str) else "btree",
                 ast.unparse(where) if where is not None else None,
             )
+            ops = literal(keyword(call, "postgresql_ops"))
+            if isinstance(ops, dict):  # {"name": "gin_trgm_ops"}
+                opclasses = {c: o for c, o in ops.items() if isinstance(o, str)}
+                keys = tuple(replace(k, opclass=opclasses.get(k.column)) for k in index.keys)
+                index = replace(index, keys=keys)
             model.indexes.append(index)
         elif is_sqlalchemy(self.imports, call.func, "UniqueConstraint", "PrimaryKeyConstraint"):
             columns = tuple(c for c in (self._column_ref(a) for a in call.args) if c)
