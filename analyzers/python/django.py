@@ -399,6 +399,7 @@ class DjangoModels:
             columns = tuple(self._column_of(model, n.lstrip("-")) for n in names)
             method = kind[: -len("Index")].lower() if kind != "Index" else "btree"
             index = self._index(model, name, columns, span, method=method or "btree")
+            index = replace(index, keys=self._index_keys(model, call, index.keys))
             model.indexes.append(_with_where(index, where))
         elif kind == "UniqueConstraint":
             columns = tuple(self._column_of(model, n) for n in names)
@@ -412,6 +413,46 @@ class DjangoModels:
             check = keyword(call, "check") or keyword(call, "condition")
             expression = ast.unparse(check) if check is not None else None
             model.constraints.append(ConstraintDef("check", span, name, (), expression=expression))
+
+    def _index_keys(
+        self, model: _Model, call: ast.Call, keys: tuple[IndexKey, ...]
+    ) -> tuple[IndexKey, ...]:
+        """``opclasses=[...]`` on ``fields`` keys, and ``OpClass(Upper("f"), name=...)`` or
+        ``Upper("f")`` expression keys."""
+        opclasses = literal(keyword(call, "opclasses"))
+        if isinstance(opclasses, (list, tuple)) and len(opclasses) == len(keys):
+            keys = tuple(
+                replace(key, opclass=opclass) if isinstance(opclass, str) else key
+                for key, opclass in zip(keys, opclasses, strict=True)
+            )
+        expressions: list[IndexKey] = []
+        for argument in call.args:
+            opclass = None
+            if isinstance(argument, ast.Call) and _callee(argument) == "OpClass" and argument.args:
+                value = literal(keyword(argument, "name"))
+                opclass = value if isinstance(value, str) else None
+                argument = argument.args[0]
+            key = self._expression_key(model, argument)
+            if key is not None:
+                expressions.append(replace(key, opclass=opclass))
+        return keys + tuple(expressions)
+
+    def _expression_key(self, model: _Model, node: ast.AST) -> IndexKey | None:
+        """``Upper("email")``/``Lower(F("email"))`` -> ``upper(email)``; ``F("email")`` or a
+        plain name -> the column."""
+        function = None
+        if isinstance(node, ast.Call) and _callee(node) in ("Upper", "Lower") and node.args:
+            function = _callee(node).lower()
+            node = node.args[0]
+        if isinstance(node, ast.Call) and _callee(node) == "F" and node.args:
+            node = node.args[0]
+        field_name = literal(node)
+        if not isinstance(field_name, str):
+            return None
+        column = self._column_of(model, field_name)
+        if function is None:
+            return IndexKey(column, column, label=column)
+        return IndexKey(f"{function}({column})", label=function)
 
     def _column_of(self, model: _Model, field_name: str) -> str:
         for relation in model.relations:
@@ -505,6 +546,11 @@ def _on_delete(call: ast.Call) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
     return None
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _with_where(index: CreateIndexFact, where: str | None) -> CreateIndexFact:
