@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from dbsense.analyzers.catalog import Catalog, Index, Table
-from dbsense.analyzers.ir import IndexKey, QualifiedName
+from dbsense.analyzers.catalog import Catalog, ForeignKey, Index, Table
+from dbsense.analyzers.ir import (
+    AddColumnFact,
+    DropColumnFact,
+    DropTableFact,
+    Fact,
+    IndexKey,
+    QualifiedName,
+)
+from dbsense.engines.core import Applicability, Edit, Finding, Fix, RuleContext
+from dbsense.engines.postgres.units import earlier
 
 MAX_IDENTIFIER = 63
 _NOT_NULL_PREDICATE = re.compile(r"^\(?\s*\"?(?P<column>\w+)\"?\s+IS\s+NOT\s+NULL\s*\)?$", re.I)
@@ -136,3 +145,52 @@ def free_name(name: str, taken: set[str]) -> str:
         attempt += 1
         candidate = f"{name}{attempt}"
     return candidate
+
+
+def must_stay_compatible(table_created_in_unit: bool, ctx: RuleContext) -> bool:
+    """True when a change must not break the release still running: the table existed before
+    the migration and ``postgres.backward-compatible-migrations`` is not turned off."""
+    if table_created_in_unit:
+        return False
+    return ctx.option("postgres", "backward-compatible-migrations") is not False
+
+
+def column_added_earlier(ctx: RuleContext, fact: Fact, table: QualifiedName, column: str) -> bool:
+    """True when ``table.column`` was added earlier in the same migration: no release reads it."""
+    return any(
+        other.table == table and other.column.name == column
+        for other in earlier(ctx, fact, AddColumnFact)
+    )
+
+
+def foreign_keys_to(catalog: Catalog, target: QualifiedName) -> Iterator[tuple[Table, ForeignKey]]:
+    """Every foreign key in the catalog that references ``target``, with its table."""
+    wanted = display_name(target)
+    for table in catalog.iter_tables():
+        for fk in table.foreign_keys:
+            if display_name(fk.definition.ref_table) == wanted:
+                yield table, fk
+
+
+def foreign_key_label(table: Table, fk: ForeignKey) -> str:
+    """``foreign key orders(customer_id)``."""
+    return f"foreign key {display_name(table.name)}({', '.join(fk.definition.columns)})"
+
+
+def drop_in_later_release(
+    fact: DropColumnFact | DropTableFact, message: str, recipe: str, dependents: list[str] | None
+) -> Finding:
+    """A drop that breaks the running release, with the two-release recipe (display-only);
+    ``dependents`` is None without ``CASCADE``, else what the cascade also drops."""
+    if dependents is not None:
+        also = f": {', '.join(dependents)}" if dependents else ""
+        message += f"; `CASCADE` also drops what depends on it{also}"
+    return Finding(
+        fact.action_span,
+        message,
+        Fix(
+            "Remove it from the code first, drop it later",
+            (Edit(fact.span, recipe),),
+            Applicability.DISPLAY_ONLY,
+        ),
+    )

@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from dbsense.analyzers.ir import AddColumnFact, RenameColumnFact
+from dbsense.analyzers.ir import RenameColumnFact
 from dbsense.engines.core import (
     Applicability,
     Edit,
@@ -10,8 +10,11 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
-from dbsense.engines.postgres.helpers import display_name
-from dbsense.engines.postgres.units import earlier
+from dbsense.engines.postgres.helpers import (
+    column_added_earlier,
+    display_name,
+    must_stay_compatible,
+)
 
 
 class RenamingColumn(Rule):
@@ -75,15 +78,9 @@ class RenamingColumn(Rule):
     peers = ("squawk:renaming-column",)
 
     def check(self, fact: RenameColumnFact, ctx: RuleContext) -> Iterator[Finding]:
-        if (
-            fact.table_created_in_unit
-            or ctx.option("postgres", "backward-compatible-migrations") is False
-        ):
+        if not must_stay_compatible(fact.table_created_in_unit, ctx):
             return
-        if any(
-            other.table == fact.table and other.column.name == fact.column
-            for other in earlier(ctx, fact, AddColumnFact)
-        ):
+        if column_added_earlier(ctx, fact, fact.table, fact.column):
             return
         table = display_name(fact.table)
         recipe = (

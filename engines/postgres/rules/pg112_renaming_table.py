@@ -10,7 +10,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
-from dbsense.engines.postgres.helpers import display_name
+from dbsense.engines.postgres.helpers import display_name, must_stay_compatible
 
 
 class RenamingTable(Rule):
@@ -75,10 +75,7 @@ class RenamingTable(Rule):
     peers = ("squawk:renaming-table",)
 
     def check(self, fact: RenameTableFact, ctx: RuleContext) -> Iterator[Finding]:
-        if (
-            fact.table_created_in_unit
-            or ctx.option("postgres", "backward-compatible-migrations") is False
-        ):
+        if not must_stay_compatible(fact.table_created_in_unit, ctx):
             return
         if _compatibility_view(fact, ctx):
             return

@@ -1,17 +1,15 @@
 from collections.abc import Iterator
 
-from dbsense.analyzers.ir import AddColumnFact, DropColumnFact
-from dbsense.engines.core import (
-    Applicability,
-    Edit,
-    Finding,
-    Fix,
-    FixAvailability,
-    Rule,
-    RuleContext,
+from dbsense.analyzers.ir import DropColumnFact
+from dbsense.engines.core import Finding, FixAvailability, Rule, RuleContext
+from dbsense.engines.postgres.helpers import (
+    column_added_earlier,
+    display_name,
+    drop_in_later_release,
+    foreign_key_label,
+    foreign_keys_to,
+    must_stay_compatible,
 )
-from dbsense.engines.postgres.helpers import display_name
-from dbsense.engines.postgres.units import earlier
 
 
 class DroppingColumn(Rule):
@@ -77,52 +75,30 @@ class DroppingColumn(Rule):
     peers = ("squawk:ban-drop-column",)
 
     def check(self, fact: DropColumnFact, ctx: RuleContext) -> Iterator[Finding]:
-        if fact.table_created_in_unit:
+        if not must_stay_compatible(fact.table_created_in_unit, ctx):
             return
-        if ctx.option("postgres", "backward-compatible-migrations") is False:
-            return
-        if any(
-            other.table == fact.table and other.column.name == fact.column
-            for other in earlier(ctx, fact, AddColumnFact)
-        ):
+        if column_added_earlier(ctx, fact, fact.table, fact.column):
             return
         table = display_name(fact.table)
         message = (
             f"dropping `{table}.{fact.column}` breaks the release still running during the "
             "deploy; remove it from the code first and drop it in a later migration"
         )
-        if fact.cascade:
-            dependents = _dependents(fact, ctx)
-            also = f": {', '.join(dependents)}" if dependents else ""
-            message += f"; `CASCADE` also drops what depends on it{also}"
         recipe = (
             f"-- release 1: remove {table}.{fact.column} from the code and deploy\n"
             f"-- release 2, a later migration:\n"
             f"ALTER TABLE {table} DROP COLUMN {fact.column};"
         )
-        yield Finding(
-            fact.action_span,
-            message,
-            Fix(
-                "Remove it from the code first, drop it later",
-                (Edit(fact.span, recipe),),
-                Applicability.DISPLAY_ONLY,
-            ),
-        )
+        dependents = _dependents(fact, ctx) if fact.cascade else None
+        yield drop_in_later_release(fact, message, recipe, dependents)
 
 
 def _dependents(fact: DropColumnFact, ctx: RuleContext) -> list[str]:
     """Foreign keys of other tables that reference the column, from the catalog."""
     if ctx.catalog is None:
         return []
-    target = display_name(fact.table)
-    found = []
-    for table in ctx.catalog.iter_tables():
-        for fk in table.foreign_keys:
-            definition = fk.definition
-            if display_name(definition.ref_table) != target:
-                continue
-            if fact.column in definition.ref_columns:
-                columns = ", ".join(definition.columns)
-                found.append(f"foreign key {display_name(table.name)}({columns})")
-    return found
+    return [
+        foreign_key_label(table, fk)
+        for table, fk in foreign_keys_to(ctx.catalog, fact.table)
+        if fact.column in fk.definition.ref_columns
+    ]

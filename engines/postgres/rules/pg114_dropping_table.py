@@ -1,16 +1,14 @@
 from collections.abc import Iterator
 
 from dbsense.analyzers.ir import DropTableFact
-from dbsense.engines.core import (
-    Applicability,
-    Edit,
-    Finding,
-    Fix,
-    FixAvailability,
-    Rule,
-    RuleContext,
+from dbsense.engines.core import Finding, FixAvailability, Rule, RuleContext
+from dbsense.engines.postgres.helpers import (
+    display_name,
+    drop_in_later_release,
+    foreign_key_label,
+    foreign_keys_to,
+    must_stay_compatible,
 )
-from dbsense.engines.postgres.helpers import display_name
 
 
 class DroppingTable(Rule):
@@ -71,33 +69,20 @@ class DroppingTable(Rule):
     peers = ("squawk:ban-drop-table",)
 
     def check(self, fact: DropTableFact, ctx: RuleContext) -> Iterator[Finding]:
-        if fact.table_created_in_unit:
-            return
-        if ctx.option("postgres", "backward-compatible-migrations") is False:
+        if not must_stay_compatible(fact.table_created_in_unit, ctx):
             return
         table = display_name(fact.table)
         message = (
             f"dropping table `{table}` breaks the release still running during the deploy "
             "and deletes its data"
         )
-        if fact.cascade:
-            dependents = _referencing(fact, ctx)
-            also = f": {', '.join(dependents)}" if dependents else ""
-            message += f"; `CASCADE` also drops what depends on it{also}"
         recipe = (
             f"-- release 1: remove every use of {table} and deploy\n"
             f"-- release 2, a later migration, after a backup:\n"
             f"DROP TABLE {table};"
         )
-        yield Finding(
-            fact.action_span,
-            message,
-            Fix(
-                "Remove it from the code first, drop it later",
-                (Edit(fact.span, recipe),),
-                Applicability.DISPLAY_ONLY,
-            ),
-        )
+        dependents = _referencing(fact, ctx) if fact.cascade else None
+        yield drop_in_later_release(fact, message, recipe, dependents)
 
 
 def _referencing(fact: DropTableFact, ctx: RuleContext) -> list[str]:
@@ -105,12 +90,8 @@ def _referencing(fact: DropTableFact, ctx: RuleContext) -> list[str]:
     if ctx.catalog is None:
         return []
     dropped = display_name(fact.table)
-    found = []
-    for table in ctx.catalog.iter_tables():
-        if display_name(table.name) == dropped:
-            continue
-        for fk in table.foreign_keys:
-            if display_name(fk.definition.ref_table) == dropped:
-                columns = ", ".join(fk.definition.columns)
-                found.append(f"foreign key {display_name(table.name)}({columns})")
-    return found
+    return [
+        foreign_key_label(table, fk)
+        for table, fk in foreign_keys_to(ctx.catalog, fact.table)
+        if display_name(table.name) != dropped
+    ]
