@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 from dbsense.analyzers.ir import RedisPipelineLoopFact
+from dbsense.engines.clients import one_line
 from dbsense.engines.core import (
     Applicability,
     Finding,
@@ -93,15 +94,9 @@ class RedisLargePipeline(Rule):
             f"executes once; execute every {every} commands",
             Fix(
                 f"Execute every {every} commands: "
-                f"`for count, item in enumerate({_short(fact.iterable)}, start=1):`, queue, "
+                f"`for count, item in enumerate({one_line(fact.iterable)}, start=1):`, queue, "
                 f"then `if count % {every} == 0: {pipe}.execute()`",
                 (),
                 Applicability.DISPLAY_ONLY,
             ),
         )
-
-
-def _short(source: str) -> str:
-    """``source`` on one line, cut at 60 characters."""
-    flat = " ".join(source.split())
-    return flat if len(flat) <= 60 else flat[:57] + "..."

@@ -1,17 +1,8 @@
 from collections.abc import Iterator
-from fnmatch import fnmatch
 
 from dbsense.analyzers.ir import ClientCreationFact
-from dbsense.engines.core import (
-    Applicability,
-    Finding,
-    Fix,
-    FixAvailability,
-    Rule,
-    RuleContext,
-)
-
-_TEST_PATHS = ("tests/**", "**/tests/**", "test_*.py", "**/test_*.py", "conftest.py")
+from dbsense.engines.clients import client_per_request
+from dbsense.engines.core import Finding, FixAvailability, Rule, RuleContext
 
 
 class RedisClientPerRequest(Rule):
@@ -71,26 +62,11 @@ class RedisClientPerRequest(Rule):
     def check(self, fact: ClientCreationFact, ctx: RuleContext) -> Iterator[Finding]:
         if fact.engine != "redis" or fact.shared_pool or fact.place.request_kind is None:
             return
-        path = ctx.file.path if ctx.file else ""
-        if any(fnmatch(path, glob) for glob in _TEST_PATHS):
-            return
-        what = fact.constructor.rsplit(".", 1)[-1]
-        yield Finding(
-            fact.span,
-            f"`{what}` is created on every call of `{fact.place.function}` "
-            f"({fact.place.request_kind}): each request opens new connections; "
-            "create one client at module level",
-            Fix(
-                f"Create `{_source(ctx, fact)}` once at module level and reuse it in "
-                f"`{fact.place.function}`",
-                (),
-                Applicability.DISPLAY_ONLY,
-            ),
+        finding = client_per_request(
+            fact,
+            ctx,
+            "each request opens new connections; create one client at module level",
+            "once at module level",
         )
-
-
-def _source(ctx: RuleContext, fact: ClientCreationFact) -> str:
-    """The constructor call on one line, cut at 60 characters."""
-    text = ctx.file.text[fact.span.start : fact.span.end] if ctx.file else ""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 60 else flat[:57] + "..."
+        if finding is not None:
+            yield finding
