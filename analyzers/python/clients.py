@@ -12,7 +12,7 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from dbsense.analyzers.ir import CallPlace
+from dbsense.analyzers.ir import CallPlace, ClientCreationFact
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.scopes import Loop, Scopes
 from dbsense.analyzers.python.source import PythonSource
@@ -62,6 +62,34 @@ class Clients:
         for node in ast.walk(self.parsed.tree):
             if isinstance(node, ast.Call):
                 yield node
+
+
+class ClientCalls:
+    """Base of one client library's front-end: the module, its scopes and the names bound to
+    client objects as the subclass's ``classify`` sees them."""
+
+    classify: Classifier
+    source: str  # the front-end, e.g. ``REDIS_PY``
+    engine: str  # ``ClientCreationFact.engine``
+
+    def __init__(self, parsed: PythonSource, imports: ImportMap, module: str) -> None:
+        self.parsed = parsed
+        self.imports = imports
+        self.scopes = Scopes(parsed.tree, imports)
+        self.clients = Clients(parsed, imports, self.scopes, self.classify)
+
+    def creation(
+        self, call: ast.Call, constructor: str, shared_pool: bool = False
+    ) -> ClientCreationFact:
+        """The fact for a client (or pool) constructed by ``call``."""
+        return ClientCreationFact(
+            self.parsed.span(call),
+            self.source,
+            engine=self.engine,
+            constructor=constructor,
+            place=place(self.scopes, call, []),
+            shared_pool=shared_pool,
+        )
 
 
 def _bindings(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 from dbsense.analyzers.ir import (
     ELASTICSEARCH_PY,
-    ClientCreationFact,
     EsCallFact,
     EsPatternFact,
     Fact,
 )
 from dbsense.analyzers.python.clients import (
+    ClientCalls,
     Clients,
     Kind,
     dict_items,
@@ -27,9 +27,7 @@ from dbsense.analyzers.python.clients import (
     local_value,
     place,
 )
-from dbsense.analyzers.python.imports import ImportMap
-from dbsense.analyzers.python.scopes import Scopes
-from dbsense.analyzers.python.source import PythonSource, literal
+from dbsense.analyzers.python.source import literal
 
 _CLIENTS = {"Elasticsearch", "AsyncElasticsearch"}
 _NAMESPACES = {"indices", "cluster", "cat", "ingest", "snapshot", "tasks", "nodes"}
@@ -52,14 +50,12 @@ def _classify(node: ast.expr, clients: Clients) -> Kind | None:
     return None
 
 
-class EsCalls:
+class EsCalls(ClientCalls):
     """The elasticsearch-py facts of one module."""
 
-    def __init__(self, parsed: PythonSource, imports: ImportMap, module: str) -> None:
-        self.parsed = parsed
-        self.imports = imports
-        self.scopes = Scopes(parsed.tree, imports)
-        self.clients = Clients(parsed, imports, self.scopes, _classify)
+    classify = staticmethod(_classify)
+    source = ELASTICSEARCH_PY
+    engine = "es"
 
     def facts(self) -> Iterator[Fact]:
         if not self.imports.imports_from("elasticsearch"):
@@ -67,13 +63,7 @@ class EsCalls:
         for call in self.clients.calls():
             kind = _classify(call, self.clients)
             if kind is not None and kind[0] == "client" and kind[1]:
-                yield ClientCreationFact(
-                    self.parsed.span(call),
-                    ELASTICSEARCH_PY,
-                    engine="es",
-                    constructor=kind[1],
-                    place=place(self.scopes, call, []),
-                )
+                yield self.creation(call, kind[1])
                 continue
             method = self._method(call)
             if method is not None:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from dbsense.analyzers.ir import (
     PYMONGO,
-    ClientCreationFact,
     Fact,
     MongoArrayPushFact,
     MongoCallFact,
@@ -22,6 +21,7 @@ from dbsense.analyzers.ir import (
     MongoRegexFact,
 )
 from dbsense.analyzers.python.clients import (
+    ClientCalls,
     Clients,
     Kind,
     argument,
@@ -32,9 +32,7 @@ from dbsense.analyzers.python.clients import (
     place,
     string_insert_at,
 )
-from dbsense.analyzers.python.imports import ImportMap
-from dbsense.analyzers.python.scopes import Scopes
-from dbsense.analyzers.python.source import PythonSource, literal
+from dbsense.analyzers.python.source import literal
 
 _CLIENTS = {"MongoClient", "AsyncMongoClient", "MotorClient", "AsyncIOMotorClient"}
 _ROOTS = ("pymongo", "motor")
@@ -88,14 +86,12 @@ def _classify(node: ast.expr, clients: Clients) -> Kind | None:
     return None
 
 
-class MongoCalls:
+class MongoCalls(ClientCalls):
     """The pymongo facts of one module."""
 
-    def __init__(self, parsed: PythonSource, imports: ImportMap, module: str) -> None:
-        self.parsed = parsed
-        self.imports = imports
-        self.scopes = Scopes(parsed.tree, imports)
-        self.clients = Clients(parsed, imports, self.scopes, _classify)
+    classify = staticmethod(_classify)
+    source = PYMONGO
+    engine = "mongo"
 
     def facts(self) -> Iterator[Fact]:
         if not any(self.imports.imports_from(root) for root in _ROOTS):
@@ -103,13 +99,7 @@ class MongoCalls:
         for call in self.clients.calls():
             kind = _classify(call, self.clients)
             if kind is not None and kind[0] == "client" and kind[1]:
-                yield ClientCreationFact(
-                    self.parsed.span(call),
-                    PYMONGO,
-                    engine="mongo",
-                    constructor=kind[1],
-                    place=place(self.scopes, call, []),
-                )
+                yield self.creation(call, kind[1])
                 continue
             if not isinstance(call.func, ast.Attribute):
                 continue

@@ -13,17 +13,21 @@ from collections.abc import Iterator
 
 from dbsense.analyzers.ir import (
     REDIS_PY,
-    ClientCreationFact,
     Fact,
     RedisCommandFact,
     RedisPipelineLoopFact,
     Span,
 )
-from dbsense.analyzers.python.clients import Clients, Kind, key_pattern, literal_str, place
+from dbsense.analyzers.python.clients import (
+    ClientCalls,
+    Clients,
+    Kind,
+    key_pattern,
+    literal_str,
+    place,
+)
 from dbsense.analyzers.python.clients import loop_bound as bound_of
-from dbsense.analyzers.python.imports import ImportMap
-from dbsense.analyzers.python.scopes import Loop, Scopes
-from dbsense.analyzers.python.source import PythonSource
+from dbsense.analyzers.python.scopes import Loop
 
 _CLIENT_CLASSES = {"Redis", "StrictRedis", "RedisCluster", "Sentinel"}
 _POOL_CLASSES = {"ConnectionPool", "BlockingConnectionPool"}
@@ -66,14 +70,12 @@ def _classify(node: ast.expr, clients: Clients) -> Kind | None:
     return None
 
 
-class RedisCalls:
+class RedisCalls(ClientCalls):
     """The redis-py facts of one module."""
 
-    def __init__(self, parsed: PythonSource, imports: ImportMap, module: str) -> None:
-        self.parsed = parsed
-        self.imports = imports
-        self.scopes = Scopes(parsed.tree, imports)
-        self.clients = Clients(parsed, imports, self.scopes, _classify)
+    classify = staticmethod(_classify)
+    source = REDIS_PY
+    engine = "redis"
 
     def facts(self) -> Iterator[Fact]:
         if not self.imports.imports_from("redis"):
@@ -89,14 +91,8 @@ class RedisCalls:
     def _call(self, call: ast.Call) -> Iterator[Fact]:
         kind = _classify(call, self.clients)
         if kind is not None and kind[0] in ("client", "pool") and kind[1]:
-            yield ClientCreationFact(
-                self.parsed.span(call),
-                REDIS_PY,
-                engine="redis",
-                constructor=kind[1],
-                place=place(self.scopes, call, []),
-                shared_pool=any(kw.arg == "connection_pool" for kw in call.keywords),
-            )
+            shared = any(kw.arg == "connection_pool" for kw in call.keywords)
+            yield self.creation(call, kind[1], shared_pool=shared)
             return
         if not isinstance(call.func, ast.Attribute):
             return
