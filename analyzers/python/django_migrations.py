@@ -155,17 +155,26 @@ class DjangoMigration:
         for index in model.indexes:
             yield _retag(index, span)
 
-    def _op_AddField(self, call: ast.Call) -> Iterator[Fact]:
+    def _field_model(self, call: ast.Call) -> _Model | None:
+        """A one-field model holding the column (and indexes) of an ``AddField``/``AlterField``
+        call, or None when its model, name or field cannot be read."""
         table = self._table(literal(self._argument(call, 0, "model_name")))
         name_node = self._argument(call, 1, "name")
         field_call = self._argument(call, 2, "field")
         if table is None or name_node is None or not isinstance(field_call, ast.Call):
-            return
+            return None
         if not isinstance(literal(name_node), str):
-            return
+            return None
         model = _Model(ast.ClassDef(name=table.name), table.name, table, False)
         model.has_pk = True
         self._fields._field(model, _name(name_node), field_call, call)
+        return model
+
+    def _op_AddField(self, call: ast.Call) -> Iterator[Fact]:
+        model = self._field_model(call)
+        if model is None:
+            return
+        table = model.table
         span = self.source.span(call)
         new = table in self.created_tables
         for column in model.columns:
@@ -177,16 +186,10 @@ class DjangoMigration:
         """The field's column type, as a type fact. ``AlterField`` restates the whole field, so
         the type may well be unchanged: rules compare it with the type the replayed catalog
         held just before (``Catalog.type_before``)."""
-        table = self._table(literal(self._argument(call, 0, "model_name")))
-        name_node = self._argument(call, 1, "name")
-        field_call = self._argument(call, 2, "field")
-        if table is None or name_node is None or not isinstance(field_call, ast.Call):
+        model = self._field_model(call)
+        if model is None:
             return
-        if not isinstance(literal(name_node), str):
-            return
-        model = _Model(ast.ClassDef(name=table.name), table.name, table, False)
-        model.has_pk = True
-        self._fields._field(model, _name(name_node), field_call, call)
+        table = model.table
         span = self.source.span(call)
         new = table in self.created_tables
         for column in model.columns:
