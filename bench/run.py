@@ -308,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             rss_row is None or row["statements"] > rss_row["statements"]
         ):
             rss_row = row
+    if hasattr(os, "getloadavg"):  # a shared machine: say how busy it was
+        header.append(f"- load average at end {os.getloadavg()[0]:.2f}")
     command = "make bench  # " + " ".join(["python -m bench.run", *(argv or sys.argv[1:])])
     text = report(rows, header, command.strip(), rss_row)
     sys.stdout.write(text)
