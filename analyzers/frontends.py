@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dbsense.analyzers.budget import Deadline, too_large
-from dbsense.analyzers.ir import ParseErrorFact, SourceFile, Span, UnitFacts
+from dbsense.analyzers.ir import INTERNAL_ERROR, ParseErrorFact, SourceFile, Span, UnitFacts
 from dbsense.analyzers.migrations import is_schema_dump
 from dbsense.analyzers.sql.frontend import analyze_sql
 from dbsense.analyzers.suppressions import find_suppressions
 
-INTERNAL_ERROR = "dbsense could not analyse this file"
+__all__ = ["INTERNAL_ERROR", "document_facts"]
 
 
 def document_facts(source: SourceFile) -> UnitFacts:

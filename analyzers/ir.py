@@ -80,6 +80,10 @@ class StatementFact(Fact):
     in_transaction: bool = False
 
 
+# The start of every message about a failure of dbsense itself (never the user's input).
+INTERNAL_ERROR = "dbsense could not analyse this file"
+
+
 @dataclass(frozen=True, slots=True)
 class ParseErrorFact(Fact):
     message: str

@@ -14,6 +14,7 @@ from dbsense.analyzers.budget import Deadline
 from dbsense.analyzers.ir import (
     ALEMBIC,
     DJANGO_MIGRATION,
+    INTERNAL_ERROR,
     Fact,
     ParseErrorFact,
     SourceFile,
@@ -103,11 +104,16 @@ def _frontends(
 
 
 def _guarded(frontend: Callable[[], Iterable[Fact]]) -> list[Fact]:
+    """The front-end's facts; a failure of dbsense itself becomes an info notice on the file
+    (the other front-ends still run) and a debug log with the traceback."""
     try:
         return list(frontend())
-    except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError):
-        _LOG.exception("python front-end failed")
-        return []
+    except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
+        _LOG.debug("python front-end failed", exc_info=True)
+        owner = getattr(frontend, "__self__", frontend)
+        name = type(owner).__name__ if owner is not frontend else frontend.__name__
+        message = f"{INTERNAL_ERROR} completely ({name}: {type(error).__name__}: {error})"
+        return [ParseErrorFact(Span(0, 0), "python", f"{message}; please report it", True)]
 
 
 def _syntax_error(text: str, error: Exception) -> ParseErrorFact:

@@ -1,11 +1,9 @@
 """Odd but valid Python must not make any Python front-end fail (failures are logged and
 swallowed, so this test reads the log)."""
 
-import logging
-
 import pytest
 
-from dbsense.analyzers.ir import SourceFile
+from dbsense.analyzers.ir import INTERNAL_ERROR, ParseErrorFact, SourceFile
 from dbsense.analyzers.python import analyze_python
 
 SNIPPETS = {
@@ -70,8 +68,26 @@ SNIPPETS = {
 
 
 @pytest.mark.parametrize("name", list(SNIPPETS))
-def test_front_ends_do_not_fail(name: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_front_ends_do_not_fail(name: str) -> None:
     path = "shop/migrations/0001_x.py" if "migration" in name else "shop/models.py"
-    with caplog.at_level(logging.ERROR, logger="dbsense.analyzers.python"):
-        analyze_python(SourceFile(path, SNIPPETS[name]))
-    assert [r.getMessage() for r in caplog.records] == []
+    facts = analyze_python(SourceFile(path, SNIPPETS[name])).facts
+    failures = [
+        f.message for f in facts if isinstance(f, ParseErrorFact) and INTERNAL_ERROR in f.message
+    ]
+    assert failures == []
+
+
+def test_a_failing_front_end_becomes_a_notice_and_the_others_still_run(monkeypatch) -> None:
+    from dbsense.analyzers.python import django
+
+    def broken(self):
+        raise AttributeError("boom")
+
+    monkeypatch.setattr(django.DjangoModels, "facts", broken)
+    text = "import redis\nredis.Redis().keys('*')\n"
+    facts = analyze_python(SourceFile("app.py", text)).facts
+    notices = [f.message for f in facts if isinstance(f, ParseErrorFact)]
+    assert notices == [
+        f"{INTERNAL_ERROR} completely (DjangoModels: AttributeError: boom); please report it"
+    ]
+    assert any(type(f).__name__ == "RedisCommandFact" for f in facts)
