@@ -27,10 +27,6 @@ def display_name(name: QualifiedName) -> str:
     return name.name if name.schema in (None, "public") else f"{name.schema}.{name.name}"
 
 
-def sql_name(name: QualifiedName) -> str:
-    return display_name(name)
-
-
 def index_name(table: QualifiedName, columns: tuple[str, ...], suffix: str = "idx") -> str:
     """Postgres' own naming scheme (``orders_customer_id_idx``), cut to 63 bytes."""
     base = "_".join((table.name, *columns))
