@@ -306,10 +306,6 @@ class Catalog:
         ``None`` when replay did not know the column then."""
         return self.types_before.get((path, fact.action_span))
 
-    def created_in(self, table: Table) -> str:
-        """Path of the unit that created ``table``."""
-        return table.location.path
-
     # --- replay ------------------------------------------------------------------------------
 
     def replay(

@@ -14,9 +14,6 @@ class Span:
     start: int
     end: int
 
-    def shifted(self, offset: int) -> Span:
-        return Span(self.start + offset, self.end + offset)
-
     def contains(self, offset: int) -> bool:
         return self.start <= offset < self.end
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dbsense.analyzers.ir import Span
-from dbsense.engines.core import Option, Severity, engine_options
+from dbsense.engines.core import Option, engine_options
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -245,7 +245,3 @@ def locate_key(text: str, prefix: str, key: str) -> Span | None:
     if match is None:
         match = re.compile(rf"({quoted})\s*=").search(text, search_from)
     return Span(match.start(1), match.end(1)) if match else None
-
-
-def severity_of(value: str) -> Severity | None:
-    return None if value == "off" else Severity(value)

@@ -19,9 +19,3 @@ class LineIndex:
         offset = max(0, min(offset, len(self.text)))
         line = bisect_right(self.starts, offset) - 1
         return line + 1, offset - self.starts[line] + 1
-
-    def line_text(self, line: int) -> str:
-        """The text of 1-based ``line`` without its newline."""
-        start = self.starts[line - 1]
-        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
-        return self.text[start:end].rstrip("\r")

@@ -10,7 +10,6 @@ top-level definition qualify to ``None``.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -85,56 +84,3 @@ class ImportMap:
 
 def _join(*parts: str) -> str:
     return ".".join(part for part in parts if part)
-
-
-@dataclass(frozen=True, slots=True)
-class Symbol:
-    """A top-level class or function of the workspace."""
-
-    qualified: str  # "shop.models.Order"
-    path: str  # workspace-relative file
-    kind: str  # "class" | "function"
-
-
-@dataclass(slots=True)
-class SymbolIndex:
-    """Qualified name -> symbol, across the workspace. Lookups also accept a suffix, so
-    ``shop.models.Order`` finds ``src.shop.models.Order`` when the source root is not the
-    workspace root."""
-
-    symbols: dict[str, Symbol] = field(default_factory=dict)
-    _by_name: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, symbol: Symbol) -> None:
-        if symbol.qualified in self.symbols:
-            return
-        self.symbols[symbol.qualified] = symbol
-        self._by_name.setdefault(symbol.qualified.rsplit(".", 1)[-1], []).append(symbol.qualified)
-
-    def add_module(self, tree: ast.Module, module: str, path: str) -> None:
-        for statement in tree.body:
-            if isinstance(statement, ast.ClassDef):
-                self.add(Symbol(_join(module, statement.name), path, "class"))
-            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.add(Symbol(_join(module, statement.name), path, "function"))
-
-    def resolve(self, qualified: str | None) -> Symbol | None:
-        """The symbol ``qualified`` names, matching exactly or by dotted suffix."""
-        if not qualified:
-            return None
-        exact = self.symbols.get(qualified)
-        if exact is not None:
-            return exact
-        candidates = [
-            name
-            for name in self._by_name.get(qualified.rsplit(".", 1)[-1], ())
-            if name.endswith("." + qualified) or qualified.endswith("." + name)
-        ]
-        return self.symbols[candidates[0]] if len(candidates) == 1 else None
-
-    def __iter__(self) -> Iterator[Symbol]:
-        return iter(self.symbols.values())
-
-    def extend(self, symbols: Iterable[Symbol]) -> None:
-        for symbol in symbols:
-            self.add(symbol)

@@ -74,18 +74,6 @@ def module_name(path: str) -> str:
     return ".".join(parts)
 
 
-def call_name(node: ast.AST) -> str | None:
-    """The attribute or function name a call invokes: ``session.execute(...)`` -> ``execute``."""
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return None
-
-
 def keyword(node: ast.Call, name: str) -> ast.expr | None:
     """The value of keyword argument ``name`` of a call, if given."""
     return next((kw.value for kw in node.keywords if kw.arg == name), None)

@@ -11,7 +11,7 @@ Nothing here writes, and nothing runs DDL, ``VACUUM``, ``ANALYZE``, ``LOCK`` or 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -606,16 +606,3 @@ def _read_statements(conn: psycopg.Connection, snapshot: Snapshot) -> None:
                ORDER BY total_exec_time DESC LIMIT 50""",
         )
     ]
-
-
-def iter_facts(dsn: str) -> Iterator[Fact]:
-    """Connect, read a snapshot and yield its facts; a failed connection yields one
-    :class:`LiveUnavailableFact` naming the problem."""
-    target = redact(dsn)
-    try:
-        conn = connect(dsn)
-    except LiveError as error:
-        yield unavailable_fact(target, str(error))
-        return
-    with conn:
-        yield from read_snapshot(conn, target).facts()

@@ -2,7 +2,7 @@
 
 import ast
 
-from dbsense.analyzers.python.imports import ImportMap, Symbol, SymbolIndex
+from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.scopes import Scopes
 from dbsense.analyzers.python.source import PythonSource, module_name
 
@@ -35,17 +35,6 @@ def test_aliases_and_relative_imports_qualify() -> None:
     assert imports.qualify(_expr("f().attr")) is None
     assert imports.local_name("sqlalchemy.orm.relationship") == "rel"
     assert imports.imports_from("django")
-
-
-def test_symbol_index_resolves_by_suffix() -> None:
-    index = SymbolIndex()
-    index.add_module(ast.parse("class Order: ...\ndef helper(): ..."), "src.shop.models", "a.py")
-    expected = Symbol("src.shop.models.Order", "a.py", "class")
-    assert index.resolve("src.shop.models.Order") == expected
-    assert index.resolve("shop.models.Order") is not None
-    assert index.resolve("shop.models.helper").kind == "function"
-    assert index.resolve("other.Order") is None
-    assert index.resolve(None) is None
 
 
 def test_module_name_and_offsets() -> None:
