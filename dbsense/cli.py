@@ -191,30 +191,26 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _live_redis(url: str) -> None:
-    from dbsense.live import LiveError
-    from dbsense.live.redis import inspect_redis
+def _print_live(result) -> None:
+    from dbsense.live.engines import UNAVAILABLE
 
-    try:
-        notes = inspect_redis(url).notes
-    except LiveError as error:
-        print(f"dbsense: live check unavailable (DBS006): {error}", file=sys.stderr)
-        return
-    for note in notes:
-        print(f"live: {note.code} {note.message}")
+    for code, message in result.notes:
+        if code == UNAVAILABLE:
+            print(f"dbsense: live check unavailable ({UNAVAILABLE}): {message}", file=sys.stderr)
+        else:
+            print(f"live: {code} {message}")
+
+
+def _live_redis(url: str) -> None:
+    from dbsense.live.engines import redis_notes
+
+    _print_live(redis_notes(url))
 
 
 def _live_mongo(url: str, workspace) -> None:
-    from dbsense.live import LiveError
-    from dbsense.live.mongo import code_filters, inspect_mongo
+    from dbsense.live.engines import mongo_notes
 
-    try:
-        notes = inspect_mongo(url, code_filters(workspace)).notes
-    except LiveError as error:
-        print(f"dbsense: live check unavailable (DBS006): {error}", file=sys.stderr)
-        return
-    for note in notes:
-        print(f"live: {note.code} {note.message}")
+    _print_live(mongo_notes(url, workspace))
 
 
 def _display_prefix(root: Path) -> str:

@@ -31,6 +31,8 @@ class EditorSettings:
     unsafe_fixes: bool = False
     configuration_preference: str = "editorFirst"
     postgres_version: int | None = None
+    redis_url: str | None = None  # live checks, run on demand (dbsense.runLiveChecks)
+    mongo_url: str | None = None
     problems: list[str] = field(default_factory=list)
 
     @classmethod
@@ -65,7 +67,21 @@ class EditorSettings:
             settings.postgres_version = version
         elif version is not None:
             settings.problems.append("dbsense.postgres.version must be a major version (>= 9)")
+        live = value.get("live")
+        if isinstance(live, dict):
+            settings.redis_url = settings._url("live.redisUrl", live.get("redisUrl"))
+            settings.mongo_url = settings._url("live.mongoUrl", live.get("mongoUrl"))
+        elif live is not None:
+            settings.problems.append("dbsense.live must be an object")
         return settings
+
+    def _url(self, key: str, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            return value
+        self.problems.append(f"dbsense.{key} must be a connection URL string")
+        return None
 
     def _choice(self, key: str, value: Any, allowed: tuple[str, ...], default: str) -> str:
         if value is None:

@@ -1,8 +1,9 @@
-"""Commands: ``dbsense.restart``, ``dbsense.showCatalog`` (Markdown text) and
-``dbsense.showDocumentation``."""
+"""Commands: ``dbsense.restart``, ``dbsense.showCatalog`` (Markdown text),
+``dbsense.runLiveChecks`` (Markdown text) and ``dbsense.showDocumentation``."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from lsprotocol import types
@@ -10,6 +11,7 @@ from pygls.uris import to_fs_path
 
 from dbsense import rule_url
 from dbsense.engines.core import registry
+from dbsense.live.engines import mongo_notes, redis_notes, render_markdown
 from dbsense.server.features.code_actions import SHOW_DOCUMENTATION
 from dbsense.server.features.diagnostics import Linter
 from dbsense.server.features.documents import Lifecycle
@@ -18,6 +20,7 @@ from dbsense.server.server import DbsenseServer
 
 RESTART = "dbsense.restart"
 SHOW_CATALOG = "dbsense.showCatalog"
+RUN_LIVE_CHECKS = "dbsense.runLiveChecks"
 
 
 def register(server: DbsenseServer, linter: Linter) -> None:
@@ -62,6 +65,20 @@ def register(server: DbsenseServer, linter: Linter) -> None:
             return None
 
         return render_catalog(catalogs, line_of)
+
+    @server.command(RUN_LIVE_CHECKS)
+    async def run_live_checks(ls: DbsenseServer, *args: object) -> str:
+        """Run the live Redis/MongoDB checks of the settings, off the event loop; Markdown."""
+        results = []
+        for project in [p for _, p in sorted(server.projects.items()) if p.indexed]:
+            await linter.current(project, "")  # settings are read before the first analysis
+            editor = project.editor
+            if editor.redis_url:
+                results.append(await asyncio.to_thread(redis_notes, editor.redis_url))
+            if editor.mongo_url:
+                workspace = project.workspace
+                results.append(await asyncio.to_thread(mongo_notes, editor.mongo_url, workspace))
+        return render_markdown(results)
 
     @server.command(SHOW_DOCUMENTATION)
     async def show_documentation(ls: DbsenseServer, *args: object) -> None:
