@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -28,6 +29,7 @@ from dbsense.analyzers.ir import (
 from dbsense.analyzers.sql.alter import alter_facts
 from dbsense.analyzers.sql.commands import Words, command_facts, token_name
 from dbsense.analyzers.sql.ddl import StatementScope, ddl_facts, in_schema
+from dbsense.analyzers.sql.memo import StatementMemo, UnitTables
 from dbsense.analyzers.sql.queries import query_facts
 from dbsense.analyzers.sql.split import split_statements
 from dbsense.analyzers.sql.tokens import TokenIndex
@@ -74,12 +76,20 @@ def analyze_sql(
     created_tables: set[QualifiedName] | None = None,
     placeholders: bool = False,
     deadline: Deadline | None = None,
+    memo: StatementMemo | None = None,
 ) -> SqlAnalysis:
     """Analyse SQL ``text``. ``created_tables`` carries the unit's tables across calls (embedded
     SQL of one migration); ``placeholders`` normalises driver parameters first. Statements after
-    ``deadline`` passes are counted, not analysed, and one notice covers them."""
+    ``deadline`` passes are counted, not analysed, and one notice covers them. With ``memo``
+    (a whole document analysed again), unchanged statements reuse their earlier facts."""
     result = SqlAnalysis()
-    created = created_tables if created_tables is not None else set()
+    if created_tables is not None:
+        memo = None  # the tables come from outside: the memo cannot see what they were
+        created: set[QualifiedName] = created_tables
+    else:
+        created = UnitTables() if memo is not None else set()
+    if memo is not None:
+        memo.begin()
     in_transaction = False
     stopped = False
     for raw in split_statements(text):
@@ -100,7 +110,16 @@ def analyze_sql(
         if kind in _TRANSACTION_START:
             in_transaction = True
         span = _with_trailing_comment(text, raw.span)
-        facts = _statement_facts(raw.text, span, origin, created, raw.error, placeholders)
+        if memo is None or not isinstance(created, UnitTables):
+            facts = _statement_facts(raw.text, span, origin, created, raw.error, placeholders)
+        else:
+            key = (text[span.start : span.end], raw.span.end - span.start, raw.error, origin)
+            facts = memo.facts(
+                (*key, placeholders),
+                span,
+                created,
+                partial(_statement_facts, raw.text, span, origin, created, raw.error, placeholders),
+            )
         parsed = not any(isinstance(fact, ParseErrorFact) for fact in facts)
         result.analysed += parsed
         result.facts.append(StatementFact(span, origin, kind, parsed, in_transaction))
