@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from dbsense.analyzers.ir import Fact, Span, StatementFact
 from dbsense.engines.core import RuleContext
@@ -25,6 +27,10 @@ class Statement:
 def statements(ctx: RuleContext) -> list[Statement]:
     """The unit's statements with their transaction block. With
     ``postgres.assume-in-transaction`` a file without ``BEGIN`` runs as one block."""
+    return ctx.derived("statements", _statements)
+
+
+def _statements(ctx: RuleContext) -> list[Statement]:
     assume = bool(ctx.option("postgres", "assume-in-transaction"))
     result: list[Statement] = []
     block = 0
@@ -41,11 +47,28 @@ def statements(ctx: RuleContext) -> list[Statement]:
 
 
 def statement_of(ctx: RuleContext, span: Span) -> Statement | None:
-    """The statement whose span contains ``span``."""
-    for statement in statements(ctx):
-        if statement.span.start <= span.start and span.end <= statement.span.end:
-            return statement
+    """The first statement whose span contains ``span``."""
+    found = statements(ctx)
+    starts = ctx.derived("statement-starts", _disjoint_starts)
+    if starts is None:  # out of order or nested (embedded SQL): look at each
+        return next((s for s in found if _contains(s.span, span)), None)
+    position = bisect_right(starts, span.start) - 1
+    if position >= 0 and _contains(found[position].span, span):
+        return found[position]
     return None
+
+
+def _disjoint_starts(ctx: RuleContext) -> list[int] | None:
+    """The statements' start offsets when they are in order and never overlap, else ``None``."""
+    found = statements(ctx)
+    for before, after in pairwise(found):
+        if before.span.end > after.span.start:
+            return None
+    return [statement.span.start for statement in found]
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
 
 
 def same_transaction(ctx: RuleContext, first: Span, second: Span) -> bool:
