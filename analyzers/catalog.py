@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,6 +72,20 @@ from dbsense.analyzers.python.index import INDEXED_FACTS, PythonIndex
 DEFAULT_SCHEMA = "public"
 _WORD = re.compile(r'"([^"]+)"|([A-Za-z_][A-Za-z0-9_$]*)')
 _SERIAL = {"serial", "bigserial", "smallserial"}
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: replay and the rules allocate many small objects
+    while millions of facts are alive, and the collector would rescan those facts again and
+    again (4x the replay time at 50,000 statements). Little of it is garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +271,10 @@ class Catalog:
     history: list[Unit] = field(default_factory=list)  # the replayed units, in replay order
     # The column type just before each type change: (path, action span) -> type.
     types_before: dict[tuple[str, Span], TypeRef | None] = field(default_factory=dict)
+    # What replay observers (rules judging statements by the schema of their time) recorded,
+    # by rule code; and the units after the history, which see the final schema.
+    observations: dict[str, Any] = field(default_factory=dict)
+    application_paths: frozenset[str] = frozenset()
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -271,6 +290,11 @@ class Catalog:
 
     def iter_tables(self) -> Iterator[Table]:
         return iter(self.tables.values())
+
+    def tables_in(self, paths: Collection[str]) -> Iterator[Table]:
+        """Tables created, declared or changed (a column, index, constraint...) in one of
+        ``paths``: where a finding about a table can be located."""
+        return (table for table in self.tables.values() if _located_in(table, paths))
 
     def index(self, name: QualifiedName) -> Index | None:
         found = self._find_index(name)
@@ -314,12 +338,7 @@ class Catalog:
         """Apply ``units`` in order and keep them in ``history``. ``before(catalog, path,
         fact)`` sees the catalog as it is just before each fact: the state "at that point of
         the history" (see ``replay_history``)."""
-        # Replay allocates many small objects while millions of facts are alive; the cyclic
-        # collector would rescan those facts again and again (4x the replay time at 50,000
-        # statements). Nothing replay creates is garbage, so collection waits until the end.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             for unit in units:
                 self.history.append(unit)
                 self._unit = self._unit_order.setdefault(unit.path, len(self._unit_order))
@@ -329,9 +348,6 @@ class Catalog:
                     if before is not None:
                         before(self, unit.path, fact)
                     self.apply(unit.path, fact)
-        finally:
-            if enabled:
-                gc.enable()
         self.search_path = (DEFAULT_SCHEMA,)
         return self
 
@@ -738,6 +754,23 @@ class Catalog:
                 self._remove_constraint(table, constraint)
 
 
+def _located_in(table: Table, paths: Collection[str]) -> bool:
+    locations: list[Location | None] = [table.location, table.model, *table.changes]
+    locations.extend(table.declared.values())
+    for column in table.columns.values():
+        locations.append(column.location)
+        locations.extend(column.changes)
+    for index in table.indexes:
+        locations.append(index.location)
+        locations.extend(index.changes)
+    locations.extend(fk.location for fk in table.foreign_keys)
+    for constraint in table.constraints.values():
+        locations.append(constraint.location)
+        locations.extend(constraint.changes)
+    locations.extend(dropped.dropped_at for dropped in table.dropped_indexes)
+    return any(location is not None and location.path in paths for location in locations)
+
+
 def keys_of(index: Index) -> tuple[str, ...]:
     return tuple(key.column or key.expression for key in index.keys)
 
@@ -976,6 +1009,11 @@ def _h_drop_index(catalog: Catalog, path: str, fact: DropIndexFact) -> None:
     catalog._remove_index(index, table)
     table.dropped_indexes.append(DroppedIndex(index, location))
     table.changes.append(location)
+
+
+def changes_schema(fact: Fact) -> bool:
+    """Whether replaying ``fact`` changes the schema (or what replay records of it)."""
+    return type(fact) in _HANDLERS
 
 
 _HANDLERS: dict[type, Callable[[Catalog, str, Any], None]] = {

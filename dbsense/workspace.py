@@ -11,7 +11,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,18 +19,23 @@ from pathlib import Path
 import pathspec
 
 from dbsense import __version__
-from dbsense.analyzers.catalog import Catalog, Unit
+from dbsense.analyzers.catalog import Catalog, Unit, paused_gc
 from dbsense.analyzers.frontends import document_facts
-from dbsense.analyzers.ir import Fact, SourceFile, UnitFacts
-from dbsense.analyzers.migrations import order_units
+from dbsense.analyzers.incremental import IncrementalCatalog, ReplayObserver, replay_plan
+from dbsense.analyzers.ir import SourceFile, UnitFacts
+from dbsense.analyzers.sql.memo import StatementMemo
 from dbsense.config import Settings
-from dbsense.engines.core import RuleContext, Runner, Violation
+from dbsense.engines.core import Rule, RuleContext, Runner, Violation
 from dbsense.selection import enabled_rules, severity_overrides
 from dbsense.suppress import apply_suppressions, config_violations
 
 ANALYSED_SUFFIXES = (".sql", ".py")
 MAX_DOCUMENT_BYTES = 5_000_000
 PARALLEL_MIN_DOCUMENTS = 64  # fewer cache misses than this are parsed in-process (startup cost)
+
+
+class CheckInterrupted(Exception):
+    """A check given up on because its result would be out of date."""
 
 
 @dataclass(slots=True)
@@ -52,13 +57,17 @@ class FactCache:
     """Facts per document, keyed by dbsense version, path and content hash (in memory).
 
     ``workers`` caps the processes :meth:`get_many` parses cache misses with (``None``: one
-    per available CPU); ``last_workers`` tells how many the last call used.
+    per available CPU); ``last_workers`` tells how many the last call used. Documents listed
+    in ``editing`` (open in an editor) are parsed in-process with a statement memo, so the
+    next version re-parses only the statements an edit changed.
     """
 
     def __init__(self, workers: int | None = None) -> None:
         self._entries: dict[str, UnitFacts] = {}
         self.workers = workers
         self.last_workers = 1
+        self.editing: frozenset[str] = frozenset()
+        self._memos: dict[str, StatementMemo] = {}
 
     @staticmethod
     def key(source: SourceFile) -> str:
@@ -72,7 +81,7 @@ class FactCache:
         key = self.key(source)
         facts = self._entries.get(key)
         if facts is None:
-            facts = self.load(key) or document_facts(source)
+            facts = self.load(key) or self._compute(source)
             self.store(key, facts)
             self._entries[key] = facts
         return facts
@@ -91,16 +100,32 @@ class FactCache:
                 continue
             self._entries[key] = facts
             found[source.path] = facts
-        workers = parallel_workers(len(missing), self.workers)
-        computed = compute_facts([source for _, source in missing], workers)
+        edited = [item for item in missing if item[1].path in self.editing]
+        pooled = [item for item in missing if item[1].path not in self.editing]
+        workers = parallel_workers(len(pooled), self.workers)
+        computed = compute_facts([source for _, source in pooled], workers)
         self.last_workers = workers if computed is not None else 1
         if computed is None:
-            computed = [document_facts(source) for _, source in missing]
-        for (key, source), facts in zip(missing, computed, strict=True):
+            computed = [document_facts(source) for _, source in pooled]
+        computed.extend(self._compute(source) for _, source in edited)
+        for (key, source), facts in zip([*pooled, *edited], computed, strict=True):
             self.store(key, facts)
             self._entries[key] = facts
             found[source.path] = facts
         return {source.path: found[source.path] for source in sources}
+
+    def prepare(self, source: SourceFile) -> None:
+        """Fill the statement memo of a document being edited, if it has none yet (its facts
+        came from disk or a worker process): its next version then re-parses only what
+        changed."""
+        if source.path in self.editing and source.path not in self._memos:
+            document_facts(source, self._memos.setdefault(source.path, StatementMemo()))
+
+    def _compute(self, source: SourceFile) -> UnitFacts:
+        if source.path not in self.editing:
+            return document_facts(source)
+        memo = self._memos.setdefault(source.path, StatementMemo())
+        return document_facts(source, memo)
 
     def load(self, key: str) -> UnitFacts | None:
         return None
@@ -114,6 +139,9 @@ class FactCache:
         for key in list(self._entries):
             if key not in keep:
                 del self._entries[key]
+        for path in list(self._memos):
+            if path not in self.editing:
+                del self._memos[path]
 
 
 class Workspace:
@@ -126,6 +154,7 @@ class Workspace:
         self.documents: dict[str, SourceFile] = {}
         self.skipped: dict[str, str] = {}
         self.catalog = Catalog()
+        self._catalog = IncrementalCatalog()
 
     # --- documents ---------------------------------------------------------------------
 
@@ -160,27 +189,42 @@ class Workspace:
 
     # --- analysis ------------------------------------------------------------------------
 
-    def check(self) -> CheckResult:
-        """Analyse every document and return the violations after suppressions."""
+    def check(
+        self,
+        focus: Collection[str] | None = None,
+        interrupted: Callable[[], bool] | None = None,
+    ) -> CheckResult:
+        """Analyse every document and return the violations after suppressions. With
+        ``focus`` (the documents open in an editor), only the violations located in those
+        documents: the catalog still covers the whole workspace, but file rules and workspace
+        rules run for the focused documents alone. ``interrupted`` is asked between documents;
+        when it says yes, :class:`CheckInterrupted` is raised (an editor typing again)."""
+        with paused_gc():
+            return self._check(None if focus is None else frozenset(focus), interrupted)
+
+    def _check(
+        self, focus: frozenset[str] | None, interrupted: Callable[[], bool] | None
+    ) -> CheckResult:
         sources = sorted(self.documents.values(), key=lambda source: source.path)
         units = self.cache.get_many(sources)
         self.cache.retain(sources)
         rules = enabled_rules(self.settings)
         runner = Runner(rules, severity_overrides(self.settings))
         options = self.settings.engine_values()
-        ordered = order_units(units.values())
-        catalog = Catalog()
-        hooks = [hook for rule in rules if (hook := rule.observe_replay(catalog)) is not None]
-        before = _each(hooks) if len(hooks) > 1 else (hooks[0] if hooks else None)
-        self.catalog = catalog.replay((Unit(unit.path, unit.facts) for unit in ordered), before)
+        self.catalog = self._replay(units.values(), rules)
+        checked = sources if focus is None else [s for s in sources if s.path in focus]
         raw: list[Violation] = []
-        for source in sources:
+        for source in checked:
+            if interrupted is not None and interrupted():
+                raise CheckInterrupted
             facts = units[source.path].facts
             ctx = RuleContext(source, options, self.catalog, facts)
             raw.extend(runner.run_file(source, facts, ctx))
-        raw.extend(runner.run_workspace(RuleContext(None, options, self.catalog)))
+        raw.extend(runner.run_workspace(RuleContext(None, options, self.catalog, focus=focus)))
         raw.extend(config_violations(self.settings, self.root))
-        violations = apply_suppressions(raw, sources, units, self.settings, rules)
+        if focus is not None:
+            raw = [violation for violation in raw if violation.path in focus]
+        violations = apply_suppressions(raw, checked, units, self.settings, rules)
         violations.sort(key=lambda v: (v.path, v.span.start, v.code))
         return CheckResult(
             violations=violations,
@@ -193,18 +237,22 @@ class Workspace:
             ],
         )
 
+    def _replay(self, units: Iterable[UnitFacts], rules: list[Rule]) -> Catalog:
+        """The catalog of ``units``, replayed from the first unit that changed since the last
+        check; the rules that observe the replay record what they need on the way."""
+        ordered, history_end = replay_plan(units)
+        observing = [rule for rule in rules if type(rule).observe_replay is not Rule.observe_replay]
 
-ReplayHook = Callable[[Catalog, str, Fact], None]
+        def observe(catalog: Catalog) -> dict[str, ReplayObserver]:
+            made = {rule.code: rule.observe_replay(catalog) for rule in observing}
+            return {code: observer for code, observer in made.items() if observer is not None}
 
-
-def _each(hooks: list[ReplayHook]) -> ReplayHook:
-    """One replay hook that calls ``hooks`` in order."""
-
-    def before(catalog: Catalog, path: str, fact: Fact) -> None:
-        for hook in hooks:
-            hook(catalog, path, fact)
-
-    return before
+        return self._catalog.update(
+            [Unit(unit.path, unit.facts) for unit in ordered],
+            history_end,
+            tuple(rule.code for rule in observing),
+            observe,
+        )
 
 
 def available_cpus() -> int:

@@ -112,9 +112,26 @@ class RuleContext:
     options: Mapping[str, Mapping[str, Any]]
     catalog: Any = None
     unit_facts: tuple[Fact, ...] = ()
+    memo: dict[str, Any] = field(default_factory=dict)  # per-unit data rules derive once
+    focus: frozenset[str] | None = None  # workspace rules: only findings in these documents
+
+    def tables(self) -> Iterator[Any]:
+        """The catalog's tables a workspace rule looks at: all of them, or with ``focus`` only
+        those defined or changed in the focused documents (where their findings can be)."""
+        if self.catalog is None:
+            return iter(())
+        if self.focus is None:
+            return self.catalog.iter_tables()
+        return self.catalog.tables_in(self.focus)
 
     def option(self, engine: str, name: str) -> Any:
         return self.options.get(engine, {}).get(name)
+
+    def derived(self, key: str, compute: Callable[[RuleContext], Any]) -> Any:
+        """``compute(self)``, computed once per context (a unit's statement list...)."""
+        if key not in self.memo:
+            self.memo[key] = compute(self)
+        return self.memo[key]
 
 
 class Rule:
@@ -139,10 +156,11 @@ class Rule:
     def check_workspace(self, ctx: RuleContext) -> Iterable[Finding]:
         return ()
 
-    def observe_replay(self, catalog: Any) -> Callable[[Any, str, Fact], None] | None:
-        """A ``before(catalog, path, fact)`` hook for the workspace's replay of ``catalog``
-        (see ``Catalog.replay``), for rules that judge statements against the schema of their
-        own time without replaying the history again; ``None`` (most rules) for no hook."""
+    def observe_replay(self, catalog: Any) -> Any:
+        """A replay observer (``dbsense.analyzers.incremental.ReplayObserver``) for the
+        workspace's replay of ``catalog``, for rules that judge statements against the schema of
+        their own time without replaying the history again; ``None`` (most rules) for none.
+        What it records is found in ``catalog.observations[code]``."""
         return None
 
     @classmethod

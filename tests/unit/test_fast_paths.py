@@ -58,8 +58,9 @@ def test_pg311_during_the_workspace_replay_equals_its_own_replay(tmp_path: Path)
     assert {path for path, _, _ in hooked} == {"V1__a.sql", "V2__b.sql"}
 
     rule = registry().get("PG311")
-    recorded = rule._history(workspace.catalog)  # what the hook recorded
-    rule._memo = None  # forget it: the rule replays the workspace's catalog on its own
+    recorded = rule._history(workspace.catalog)  # what the observer recorded
+    assert recorded is workspace.catalog.observations["PG311"]
+    del workspace.catalog.observations["PG311"]  # without it, the rule replays on its own
     own = rule._history(workspace.catalog)
     assert own is not recorded
     assert {key: known.columns for key, known in recorded.known.items()} == {

@@ -89,7 +89,7 @@ class ForeignKeyWithoutIndex(Rule):
     def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
         ignored = set(ctx.option("postgres", "fk-index-ignore") or ())
         small = set(ctx.option("postgres", "small-tables") or ())
-        for table in ctx.catalog.iter_tables():
+        for table in ctx.tables():
             if table.temporary or display_name(table.name) in small:
                 continue
             for fk in table.foreign_keys:

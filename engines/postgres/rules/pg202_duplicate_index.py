@@ -77,7 +77,7 @@ class DuplicateIndex(Rule):
 
     def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
         applied = list(ctx.option("postgres", "applied-migrations") or ())
-        for table in ctx.catalog.iter_tables():
+        for table in ctx.tables():
             first: dict[tuple, Index] = {}
             for index in sorted(table.indexes, key=lambda i: i.order):
                 signature = index_signature(index)

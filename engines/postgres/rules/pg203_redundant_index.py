@@ -66,7 +66,7 @@ class RedundantIndex(Rule):
     peers = ("pgl how_many_redudant_index", "bb index.not-redundant")
 
     def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
-        for table in ctx.catalog.iter_tables():
+        for table in ctx.tables():
             for narrow in table.indexes:
                 wide = next(
                     (

@@ -77,7 +77,7 @@ class TableWithoutPrimaryKey(Rule):
 
     def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
         allowed = list(ctx.option("postgres", "no-pk-allow") or ())
-        for table in ctx.catalog.iter_tables():
+        for table in ctx.tables():
             if table.temporary or table.partition_of is not None or table.primary_key:
                 continue
             name = display_name(table.name)

@@ -108,7 +108,10 @@ class SoftDeleteWithoutPartialIndex(Rule):
     def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
         catalog: Catalog = ctx.catalog
         columns = tuple(ctx.option("postgres", "soft-delete-columns") or _DEFAULT_COLUMNS)
+        wanted = None if ctx.focus is None else set(ctx.tables())
         for table, evidence in _soft_delete_tables(catalog, columns):
+            if wanted is not None and table not in wanted:
+                continue
             taken = {index.name or "" for index in table.indexes}
             for index in table.indexes:
                 if not index.unique or index.constraint == "primary-key":

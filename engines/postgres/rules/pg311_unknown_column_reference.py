@@ -1,5 +1,5 @@
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -120,7 +120,7 @@ class UnknownColumnReference(Rule):
     consumes = (*_CHECKED, CreateTableFact)
 
     def __init__(self) -> None:
-        self._memo: tuple[Catalog, _History] | None = None
+        self._memo: tuple[Catalog, _History] | None = None  # when no observer ran
 
     def check(self, fact: Fact, ctx: RuleContext) -> Iterator[Finding]:
         if ctx.catalog is None or ctx.file is None:
@@ -131,7 +131,9 @@ class UnknownColumnReference(Rule):
         history = self._history(ctx.catalog)
         known = history.known.get(id(fact))
         if known is None:
-            return
+            if ctx.file.path not in ctx.catalog.application_paths:
+                return  # not replayed (an undo file)
+            known = history.final(_table_of(fact))  # application code sees the final schema
         if isinstance(fact, _QUERIES):
             final = history.final(_table_of(fact))
             if final.columns is None or fact.column in final.columns:
@@ -151,25 +153,19 @@ class UnknownColumnReference(Rule):
 
     # --- the schema at each statement -------------------------------------------------------
 
-    def observe_replay(self, catalog: Catalog) -> Callable[[Catalog, str, Fact], None]:
+    def observe_replay(self, catalog: Catalog) -> "_History":
         """Record the history during the workspace's own replay of ``catalog`` (no second
-        replay). A hook that fails forgets the record, and ``_history`` replays again."""
+        replay); the record is ``catalog.observations[PG311]``."""
         history = _History()
         history.shadow = catalog
-        self._memo = (catalog, history)
-
-        def before(state: Catalog, path: str, fact: Fact) -> None:
-            if self._memo is None or self._memo[1] is not history:
-                return
-            try:
-                history.before(state, path, fact)
-            except Exception:
-                self._memo = None
-
-        return before
+        return history
 
     def _history(self, catalog: Catalog) -> "_History":
-        """The schema each checked fact saw, replayed once per catalog."""
+        """The schema each checked fact saw: what the workspace's replay recorded, else (a
+        failed record, or a catalog replayed by someone else) replayed once per catalog."""
+        observed = catalog.observations.get(self.code)
+        if isinstance(observed, _History) and not observed.failed:
+            return observed
         memo = self._memo
         if memo is not None and memo[0] is catalog:
             return memo[1]
@@ -217,21 +213,46 @@ class UnknownColumnReference(Rule):
 class _History:
     """Replays the migration history, recording the columns each checked fact saw (by fact
     id), and which tables are only partly known (touched by SQL that was not analysed, or
-    created from a query or an unknown source)."""
+    created from a query or an unknown source). Records are kept per unit, so a unit replayed
+    again (an edit) replaces its own."""
 
     def __init__(self) -> None:
         self.known: dict[int, _Known] = {}
         self.shadow = Catalog()
-        self._partial: set[int] = set()
+        self.failed = False
+        self._facts: dict[str, list[int]] = {}  # unit -> ids of the facts recorded for it
+        self._partial_by_unit: dict[str, set[Table]] = {}
+        self._partial: set[Table] = set()
         self._partial_creations: set[tuple[str, Span]] = set()
 
     def before(self, state: Catalog, path: str, fact: Fact) -> None:
+        if self.failed:
+            return
+        try:
+            self._record(state, path, fact)
+        except Exception:  # a record that cannot be trusted: the rule replays on its own
+            self.failed = True
+
+    def forget(self, paths: Collection[str]) -> None:
+        partial = False
+        for path in paths:
+            for key in self._facts.pop(path, ()):
+                self.known.pop(key, None)
+            partial = self._partial_by_unit.pop(path, None) is not None or partial
+        if partial:
+            self._partial = set().union(*self._partial_by_unit.values())
+        self._partial_creations = {c for c in self._partial_creations if c[0] not in paths}
+
+    def _record(self, state: Catalog, path: str, fact: Fact) -> None:
         if isinstance(fact, StatementFact) and _opaque(fact):
-            self._partial.update(id(table) for table in state.tables.values())
+            tables = state.tables.values()
+            self._partial_by_unit.setdefault(path, set()).update(tables)
+            self._partial.update(tables)
         elif isinstance(fact, CreateTableFact) and not self._complete(state, fact):
             self._partial_creations.add((path, fact.span))
         elif isinstance(fact, _CHECKED):
             self.known[id(fact)] = self._state(state, _table_of(fact))
+            self._facts.setdefault(path, []).append(id(fact))
 
     def final(self, name: QualifiedName | None) -> _Known:
         return self._state(self.shadow, name)
@@ -241,7 +262,7 @@ class _History:
         if table is None:
             return _Known(None, None)
         creation = (table.location.path, table.location.statement)
-        if id(table) in self._partial or creation in self._partial_creations:
+        if table in self._partial or creation in self._partial_creations:
             return _Known(None, table)
         return _Known(frozenset(table.columns), table)
 

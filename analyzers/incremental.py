@@ -1,0 +1,171 @@
+"""The workspace catalog, kept up to date by replaying only from the first changed unit.
+
+Each :meth:`IncrementalCatalog.update` compares the ordered units with those of the last
+update. Nothing changed: the catalog stands. Otherwise the catalog goes back to its
+:class:`~dbsense.analyzers.journal.Checkpoint` (taken before the unit that changed last time)
+and the units from there on are replayed; a change further back replays everything. Editing
+the newest migration, or application code after the history, replays one unit.
+
+Observers (rules that judge a statement against the schema of its own time) see the history
+units' facts during replay and forget what they recorded for units that are replayed again.
+Application units (``history_end`` on) come after the history: they change no schema and are
+not observed.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Protocol
+
+from dbsense.analyzers.catalog import Catalog, Unit, changes_schema
+from dbsense.analyzers.ir import Fact, ParseErrorFact, SettingFact, UnitFacts
+from dbsense.analyzers.journal import Checkpoint
+from dbsense.analyzers.migrations import order_units
+
+
+class ReplayObserver(Protocol):
+    def before(self, catalog: Catalog, path: str, fact: Fact) -> None:
+        """Called with the catalog as it is just before ``fact`` of unit ``path``."""
+
+    def forget(self, paths: Collection[str]) -> None:
+        """Drop what was recorded for the units at ``paths``: they are replayed again."""
+
+
+Observe = Callable[[Catalog], dict[str, ReplayObserver]]
+
+
+class IncrementalCatalog:
+    def __init__(self) -> None:
+        self.catalog = Catalog()
+        self.replayed = 0  # units the last update replayed
+        self._units: list[Unit] = []
+        self._history_end = 0
+        self._checkpoint: Checkpoint | None = None
+        self._observed: tuple[str, ...] | None = None
+
+    def update(
+        self,
+        units: Sequence[Unit],
+        history_end: int,
+        observers: tuple[str, ...],
+        observe: Observe,
+    ) -> Catalog:
+        """The catalog of ``units`` (history units, then application units from
+        ``history_end``); ``observe`` makes the observers named ``observers`` for a new
+        catalog."""
+        units = list(units)
+        # The first replay has nothing to compare with: its checkpoint goes before the newest
+        # history unit, the one most likely to be edited next.
+        first = _first_change(self._units, units) if self._units else max(0, history_end - 1)
+        if self._units and history_end != self._history_end:
+            first = min(first, history_end, self._history_end)
+        unchanged = first == len(units) == len(self._units) and observers == self._observed
+        checkpoint = self._checkpoint
+        if unchanged:
+            self.replayed = 0
+        elif checkpoint is None or first < checkpoint.position or observers != self._observed:
+            self._replay_all(units, history_end, first, observers, observe)
+        else:
+            self._replay_from(checkpoint, units, history_end, first)
+        self._units, self._history_end = units, history_end
+        self.catalog.application_paths = frozenset(unit.path for unit in units[history_end:])
+        return self.catalog
+
+    def _replay_all(
+        self,
+        units: list[Unit],
+        history_end: int,
+        first: int,
+        observers: tuple[str, ...],
+        observe: Observe,
+    ) -> None:
+        catalog = Catalog()
+        catalog.observations = observe(catalog)
+        self.catalog, self._observed = catalog, observers
+        self._apply(units, 0, first, history_end, None)
+        self._checkpoint = Checkpoint(catalog, first)
+        self._apply(units, first, len(units), history_end, self._checkpoint)
+        self.replayed = len(units)
+
+    def _replay_from(
+        self, checkpoint: Checkpoint, units: list[Unit], history_end: int, first: int
+    ) -> None:
+        catalog = self.catalog
+        checkpoint.restore(catalog)
+        again = {unit.path for unit in self._units[checkpoint.position :]}
+        for observer in catalog.observations.values():
+            observer.forget(again)
+        start = checkpoint.position
+        if first > start:  # move the checkpoint up to the unit that changed
+            self._apply(units, start, first, history_end, None)
+            checkpoint = self._checkpoint = Checkpoint(catalog, first)
+        self._apply(units, first, len(units), history_end, checkpoint)
+        self.replayed = len(units) - start
+
+    def _apply(
+        self,
+        units: list[Unit],
+        start: int,
+        end: int,
+        history_end: int,
+        checkpoint: Checkpoint | None,
+    ) -> None:
+        catalog = self.catalog
+        observers = list(catalog.observations.values())
+        split = max(start, min(end, history_end))
+        catalog.replay(units[start:split], _before(observers, checkpoint))
+        catalog.replay(units[split:end], _before([], checkpoint))
+
+
+def _before(
+    observers: list[ReplayObserver], checkpoint: Checkpoint | None
+) -> Callable[[Catalog, str, Fact], None] | None:
+    hooks = [observer.before for observer in observers]
+    if checkpoint is not None:
+        hooks.insert(0, checkpoint.guard)
+    if not hooks:
+        return None
+    if len(hooks) == 1:
+        return hooks[0]
+
+    def before(catalog: Catalog, path: str, fact: Fact) -> None:
+        for hook in hooks:
+            hook(catalog, path, fact)
+
+    return before
+
+
+def _first_change(old: Sequence[Unit], new: Sequence[Unit]) -> int:
+    """The position of the first unit that differs (by path, or by the identity of its facts:
+    observers remember facts by identity, so equal copies count as changed)."""
+    for position, (before, after) in enumerate(zip(old, new, strict=False)):
+        if before.path != after.path or not _same(before.facts, after.facts):
+            return position
+    return min(len(old), len(new))
+
+
+def _same(before: tuple[Fact, ...], after: tuple[Fact, ...]) -> bool:
+    return before is after or (len(before) == len(after) and all(map(operator.is_, before, after)))
+
+
+def replay_plan(units: Iterable[UnitFacts]) -> tuple[list[UnitFacts], int]:
+    """The units in replay order, application units last, and where those start."""
+    ordered = order_units(units)
+    history = [unit for unit in ordered if not is_application(unit)]
+    application = [unit for unit in ordered if is_application(unit)]
+    return [*history, *application], len(history)
+
+
+def is_application(unit: UnitFacts) -> bool:
+    """Python outside the migration history that changes no schema (views, services,
+    settings): it runs against the final schema, so it is replayed after the history."""
+    return (
+        unit.path.endswith((".py", ".pyi"))
+        and unit.unit_id is None
+        and not unit.dump
+        and not any(changes_schema(fact) and type(fact) not in _LOCAL for fact in unit.facts)
+    )
+
+
+_LOCAL = (ParseErrorFact, SettingFact)  # replayed, but they change nothing after the unit

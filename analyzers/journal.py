@@ -1,0 +1,229 @@
+"""Put the catalog back, in place, as it was before one unit of its replay.
+
+An edit to a migration changes the schema from that migration on; everything replayed before
+it stays as it was. A :class:`Checkpoint` taken before unit ``position`` copies the catalog's
+own containers once, and saves a table's state (its fields and those of its columns, indexes,
+constraints and foreign keys) just before the first fact after the checkpoint that can change
+it: :func:`reach` names those tables, generously. :meth:`Checkpoint.restore` writes every saved
+value back into the same objects, so references between tables stay valid, and the checkpoint
+can be restored again after the next replay: the work per edit is proportional to what the
+changed units and the ones after them touch, not to the whole history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+from dbsense.analyzers.catalog import Catalog, Table, changes_schema
+from dbsense.analyzers.ir import Fact, QualifiedName
+
+_COPIED = (list, dict, set)
+# Catalog attributes copied at the checkpoint (containers) or saved as they are (scalars).
+_CONTAINERS = (
+    "tables",
+    "schemas",
+    "views",
+    "enums",
+    "domains",
+    "functions",
+    "index_names",
+    "_relations",
+    "_constraint_names",
+    "_unit_order",
+    "types_before",
+)
+_SCALARS = ("default_schema", "search_path", "_unit", "_path", "_index_order")
+
+
+class Checkpoint:
+    """The catalog before unit ``position`` of its replay (``position`` units replayed)."""
+
+    def __init__(self, catalog: Catalog, position: int) -> None:
+        self.position = position
+        self._containers = {name: _copy(getattr(catalog, name)) for name in _CONTAINERS}
+        self._scalars = {name: getattr(catalog, name) for name in _SCALARS}
+        self._lengths = (len(catalog.history), len(catalog.unparsed))
+        self._lifetimes = {name: list(lives) for name, lives in catalog._lifetimes.items()}
+        self._ends = [(life, life.end) for lives in self._lifetimes.values() for life in lives]
+        self._enums = [_State(enum) for enum in catalog.enums.values()]
+        self._python = _State(catalog.python)
+        self._by_name = {name: list(models) for name, models in catalog.python._by_name.items()}
+        self._existing = {id(table) for table in catalog.tables.values()}
+        self._saved: dict[int, _TableState] = {}
+
+    def guard(self, catalog: Catalog, path: str, fact: Fact) -> None:
+        """Save the tables ``fact`` can change that existed at the checkpoint and were not
+        saved yet (a replay hook: called just before ``fact`` is applied)."""
+        if not changes_schema(fact):
+            return
+        for table in reach(catalog, fact):
+            key = id(table)
+            if key in self._existing and key not in self._saved:
+                self._saved[key] = _TableState.of(table)
+
+    def restore(self, catalog: Catalog) -> None:
+        """Make ``catalog`` what it was at the checkpoint; the checkpoint stays usable."""
+        for name, value in self._containers.items():
+            setattr(catalog, name, _copy(value))
+        for name, value in self._scalars.items():
+            setattr(catalog, name, value)
+        history, unparsed = self._lengths
+        del catalog.history[history:]
+        del catalog.unparsed[unparsed:]
+        catalog._lifetimes = {name: list(lives) for name, lives in self._lifetimes.items()}
+        for life, end in self._ends:
+            life.end = end
+        for state in self._enums:
+            state.restore()
+        self._python.restore()
+        catalog.python._by_name = {name: list(models) for name, models in self._by_name.items()}
+        catalog.python._reverse = None
+        for saved in self._saved.values():
+            saved.restore()
+
+    @property
+    def saved_tables(self) -> int:
+        return len(self._saved)
+
+
+# --- object states ---------------------------------------------------------------------------
+
+
+class _State:
+    """The field values of one object, containers copied."""
+
+    __slots__ = ("target", "values")
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.values = [_copy(getattr(target, name)) for name in _fields(type(target))]
+
+    def restore(self) -> None:
+        target = self.target
+        for name, value in zip(_fields(type(target)), self.values, strict=True):
+            setattr(target, name, _copy(value))
+
+
+@dataclasses.dataclass(slots=True)
+class _TableState:
+    """A table and every mutable object it owns."""
+
+    states: list[_State]
+
+    @classmethod
+    def of(cls, table: Table) -> _TableState:
+        states = [_State(table)]
+        states.extend(_State(column) for column in table.columns.values())
+        states.extend(_State(index) for index in table.indexes)
+        states.extend(_State(constraint) for constraint in table.constraints.values())
+        states.extend(_State(fk) for fk in table.foreign_keys)
+        return cls(states)
+
+    def restore(self) -> None:
+        for state in self.states:
+            state.restore()
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(field.name for field in dataclasses.fields(cls))
+    return names
+
+
+def _copy(value: Any) -> Any:
+    return value.copy() if isinstance(value, _COPIED) else value
+
+
+# --- what a fact can change ------------------------------------------------------------------
+
+
+def reach(catalog: Catalog, fact: Fact) -> set[Table]:
+    """Every table applying ``fact`` can change: the tables and indexes it names (through the
+    search path and as a new object's name), their partitions at every level, and the
+    neighbours of all of those (partition parents, tables whose foreign keys point at them,
+    the tables theirs point at), which drops, renames and new foreign keys update."""
+    roots: list[Table] = []
+    for name in _names(fact):
+        for table in (catalog.table(name), catalog.tables.get(catalog._creation_key(name))):
+            if table is not None:
+                roots.append(table)
+        found = catalog._find_index(name)
+        if found is not None:
+            roots.append(found[1])
+    family: set[Table] = set()
+    while roots:
+        table = roots.pop()
+        if table not in family:
+            family.add(table)
+            roots.extend(table.partitions)
+    result = set(family)
+    for table in family:
+        result.update(owner for owner, _ in table.referenced_by)
+        result.update(fk.target for fk in table.foreign_keys if fk.target is not None)
+        if table.partition_of is not None:
+            parent = catalog.table(table.partition_of)
+            if parent is not None:
+                result.add(parent)
+    return result
+
+
+def _names(value: Any) -> list[QualifiedName]:
+    """The qualified names inside ``value`` (a fact and the definitions it holds)."""
+    found: list[QualifiedName] = []
+    _collect(value, found)
+    return found
+
+
+def _collect(value: Any, found: list[QualifiedName]) -> None:
+    cls = value.__class__
+    if cls is QualifiedName:
+        found.append(value)
+    elif cls is tuple:
+        for item in value:
+            _collect(item, found)
+    elif dataclasses.is_dataclass(cls):
+        for name in _NAMED.get(cls) or _named_fields(cls):
+            item = getattr(value, name)
+            if item is not None:
+                _collect(item, found)
+
+
+_NAMED: dict[type, tuple[str, ...]] = {}
+
+
+def _named_fields(cls: type) -> tuple[str, ...]:
+    """The fields of ``cls`` whose type can hold a :class:`QualifiedName`."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # unresolvable hints: look into every field
+        hints = {}
+    names = tuple(
+        field.name
+        for field in dataclasses.fields(cls)
+        if _may_name(hints.get(field.name, Any), set())
+    )
+    _NAMED[cls] = names
+    return names
+
+
+def _may_name(hint: Any, seen: set[type]) -> bool:
+    if hint is QualifiedName or hint is Any:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType, tuple):
+        return any(arg is not Ellipsis and _may_name(arg, seen) for arg in typing.get_args(hint))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and hint not in seen:
+        seen.add(hint)
+        try:
+            hints = typing.get_type_hints(hint)
+        except Exception:
+            return True
+        return any(_may_name(value, seen) for value in hints.values())
+    return False
