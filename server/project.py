@@ -6,7 +6,9 @@ Everything that touches the :class:`~dbsense.workspace.Workspace` runs on the an
 
 from __future__ import annotations
 
+import gc
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,11 +47,16 @@ class Analysis:
     catalog: Catalog
     settings: Settings
     generation: int = 0  # the project's generation when the run started
+    focus: frozenset[str] | None = None  # the documents its findings cover (None: all)
     by_path: dict[str, list[Violation]] = field(default_factory=dict)
     _maps: dict[tuple[str, str], PositionMap] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_path = self.result.by_path()
+
+    def covers(self, path: str) -> bool:
+        """Whether the findings of ``path`` were computed (not only its text seen)."""
+        return self.focus is None or path in self.focus
 
     def positions(self, path: str, encoding: str) -> PositionMap | None:
         text = self.texts.get(path)
@@ -84,12 +91,14 @@ class Project:
         self.shown: list[str] = []  # of those, the ones the user must see
         self._noticed: set[str] = set()
         self.open: dict[str, OpenDocument] = {}  # path -> document (replaced, never mutated)
-        self.analysis: Analysis | None = None
+        self.analysis: Analysis | None = None  # the newest analysis (of the open documents)
+        self.complete: Analysis | None = None  # the newest analysis of every document
         self._lock = threading.Lock()
         self._stale_files: set[str] = set()  # paths to re-read from disk
         self._previously_open: set[str] = set()
         self.generation = 0  # bumped by every change of the analysis inputs
         self.indexed_paths: frozenset[str] = frozenset()  # what discovery found last time
+        self._settled: Catalog | None = None  # the catalog garbage was last collected after
         self.settings, self.workspace = self._build(EditorSettings())
 
     # --- loop side ---------------------------------------------------------------------------
@@ -196,8 +205,11 @@ class Project:
             if path not in keep:
                 self.workspace.remove_document(path)
 
-    def analyse(self) -> Analysis:
-        """*worker* Bring the workspace up to date with the open documents and check it."""
+    def analyse(
+        self, complete: bool = False, interrupted: Callable[[], bool] | None = None
+    ) -> Analysis:
+        """*worker* Bring the workspace up to date with the open documents and check them (or,
+        ``complete``, every document; ``interrupted`` can stop that: ``CheckInterrupted``)."""
         generation = self.generation
         open_now = dict(self.open)
         with self._lock:
@@ -209,7 +221,9 @@ class Project:
             current = self.workspace.documents.get(path)
             if current is None or current.text != document.text:
                 self._set_open_text(path, document.text)
-        result = self.workspace.check()
+        self.workspace.cache.editing = frozenset(open_now)
+        focus = None if complete else frozenset(open_now)
+        result = self.workspace.check(focus, interrupted)
         documents = dict(self.workspace.documents)
         units = {
             path: self.workspace.cache.get(documents[path])
@@ -224,7 +238,23 @@ class Project:
             catalog=self.workspace.catalog,
             settings=self.settings,
             generation=generation,
+            focus=focus,
         )
+
+    def idle(self) -> None:
+        """*worker* Work for a quiet moment: make the open documents' next versions cheap to
+        analyse (their statement memos), and after the catalog was rebuilt collect garbage
+        once, then freeze what lives out of later collections: a full collection of a large
+        workspace's facts takes long enough to lag the editor, and they rarely die."""
+        for path in self.open:
+            source = self.workspace.documents.get(path)
+            if source is not None:
+                self.workspace.cache.prepare(source)
+        if self.workspace.catalog is not self._settled:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            self._settled = self.workspace.catalog
 
     def _set_open_text(self, path: str, text: str) -> None:
         reason = open_text_problem(text)

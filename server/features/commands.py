@@ -64,7 +64,7 @@ def register(server: DbsenseServer, linter: Linter) -> None:
                     return positions.line_of(offset) + 1
             return None
 
-        return render_catalog(catalogs, line_of)
+        return await server.in_worker(render_catalog, catalogs, line_of)  # catalogs live there
 
     @server.command(RUN_LIVE_CHECKS)
     async def run_live_checks(ls: DbsenseServer, *args: object) -> str:

@@ -1,9 +1,15 @@
 """Diagnostics: debounced, coalesced, version-checked analysis runs; push or pull.
 
-One run per project at a time on the analysis thread. Requests during a run coalesce into one
+One run per project at a time on the analysis thread. A run checks the open documents (the
+catalog covers the whole workspace; see ``Workspace.check``'s ``focus``), so an edit costs what
+the open documents cost, not what the workspace does. Requests during a run coalesce into one
 follow-up run. A result is published for an open document only when it was computed for the
 document's current version; other open documents are re-published when their findings change
 (cross-file effects, such as an index added in another migration).
+
+Clients that pull workspace diagnostics also get the closed documents' findings: a *complete*
+run over every document, started once typing pauses and given up (to start again later) as
+soon as an edit arrives, so it never delays the open documents.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +26,10 @@ from lsprotocol import types
 from dbsense.server.convert import PositionMap, diagnostic
 from dbsense.server.project import Analysis, Project
 from dbsense.server.server import DbsenseServer, guarded
+from dbsense.workspace import CheckInterrupted
 
 DEBOUNCE_SECONDS = 0.025
+COMPLETE_AFTER_SECONDS = 1.0  # idle time before the closed documents are checked again
 
 
 @dataclass(slots=True)
@@ -30,6 +39,11 @@ class _State:
     task: asyncio.Task | None = None
     again: bool = False
     finished: asyncio.Condition = field(default_factory=asyncio.Condition)
+    complete_timer: asyncio.TimerHandle | None = None
+    complete_task: asyncio.Task | None = None
+    stop_complete: threading.Event = field(default_factory=threading.Event)
+    idle: asyncio.Future | None = None  # the analysis thread's work for quiet moments
+    closed_digest: str = ""  # the closed documents' findings of the last complete run
 
 
 class Linter:
@@ -53,6 +67,7 @@ class Linter:
         if self.server.shutting_down:
             return
         state = self.state(project)
+        state.stop_complete.set()  # the open documents go first
         if state.timer is not None:
             state.timer.cancel()
         loop = asyncio.get_running_loop()
@@ -65,6 +80,9 @@ class Linter:
             state.again = True
             return
         state.task = asyncio.ensure_future(self._run(project))
+
+    def _busy(self, state: _State) -> bool:
+        return state.timer is not None or (state.task is not None and not state.task.done())
 
     async def _run(self, project: Project) -> None:
         state = self.state(project)
@@ -90,6 +108,73 @@ class Linter:
                 state.finished.notify_all()
             if not state.again or self.server.shutting_down:
                 break
+        if not self._busy(state) and not self.server.shutting_down:
+            state.idle = asyncio.ensure_future(self.server.in_worker(project.idle))
+            if self.server.pull_diagnostics:
+                self.request_complete(project, COMPLETE_AFTER_SECONDS)
+
+    # --- the closed documents ------------------------------------------------------------------
+
+    def request_complete(self, project: Project, delay: float) -> None:
+        """Check every document of ``project`` once the open ones are done and ``delay``
+        seconds passed without an edit (pull clients: the closed documents' findings)."""
+        if self.server.shutting_down or not project.indexed:
+            return
+        state = self.state(project)
+        if state.complete_timer is not None:
+            state.complete_timer.cancel()
+        loop = asyncio.get_running_loop()
+        state.complete_timer = loop.call_later(delay, self._start_complete, project)
+
+    def _start_complete(self, project: Project) -> None:
+        state = self.state(project)
+        state.complete_timer = None
+        if state.complete_task is not None and not state.complete_task.done():
+            return
+        if self._busy(state):
+            self.request_complete(project, COMPLETE_AFTER_SECONDS)
+            return
+        state.complete_task = asyncio.ensure_future(self._run_complete(project))
+
+    async def complete_now(self, project: Project) -> Analysis | None:
+        """A complete analysis of ``project``, run now if there is none."""
+        if project.complete is None:
+            try:
+                project.complete = await self.server.in_worker(project.analyse, True)
+            except Exception as error:
+                self.server.log(
+                    f"analysis failed: {type(error).__name__}: {error}", types.MessageType.Error
+                )
+            self.server.flush_notices(project)
+        return project.complete
+
+    async def _run_complete(self, project: Project) -> None:
+        state = self.state(project)
+        await state.ready.wait()
+        if project.complete is not None and project.complete.generation == project.generation:
+            return
+        state.stop_complete.clear()
+        try:
+            analysis = await self.server.in_worker(
+                project.analyse, True, state.stop_complete.is_set
+            )
+        except CheckInterrupted:
+            self.request_complete(project, COMPLETE_AFTER_SECONDS)
+            return
+        except Exception as error:
+            self.server.log(
+                f"analysis failed: {type(error).__name__}: {error}", types.MessageType.Error
+            )
+            return
+        project.complete = analysis
+        if analysis.generation == project.generation:
+            project.analysis = analysis
+        self.server.flush_notices(project)
+        closed = _findings_digest(analysis, exclude=set(project.open))
+        if closed != state.closed_digest:  # what the client holds of closed files is stale
+            state.closed_digest = closed
+            if self.server.client_supports("workspace.diagnostics.refresh_support"):
+                self.server.workspace_diagnostic_refresh(None)
 
     def reuse(self, project: Project, uri: str) -> bool:
         """Publish a just-opened document from the last analysis when that analysis saw the
@@ -101,9 +186,9 @@ class Linter:
             document is None
             or analysis is None
             or not state.ready.is_set()
-            or state.timer is not None
-            or (state.task is not None and not state.task.done())
+            or self._busy(state)
             or analysis.texts.get(document.path) != document.text
+            or not analysis.covers(document.path)
             or not project.up_to_date()
         ):
             return False
@@ -127,7 +212,10 @@ class Linter:
             document = project.open.get(path)
             if analysis is not None and (
                 document is None
-                or analysis.versions.get(path, object()) == document.version
+                or (
+                    analysis.covers(path)
+                    and analysis.versions.get(path, object()) == document.version
+                )
                 or (self._lints_on_save(project) and path in analysis.texts)
             ):
                 return analysis
@@ -190,6 +278,15 @@ class Linter:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
 
+def _findings_digest(analysis: Analysis, exclude: set[str]) -> str:
+    payload = [
+        (v.path, v.code, v.span.start, v.span.end, v.message)
+        for v in analysis.result.violations
+        if v.path not in exclude
+    ]
+    return hashlib.blake2b(repr(payload).encode(), digest_size=12).hexdigest()
+
+
 def _digest(items: list[types.Diagnostic]) -> str:
     payload = [
         (
@@ -239,6 +336,8 @@ def register(server: DbsenseServer) -> Linter:
     async def workspace_diagnostic(
         params: types.WorkspaceDiagnosticParams,
     ) -> types.WorkspaceDiagnosticReport:
+        """Open documents from the newest analysis; closed ones from the newest complete
+        analysis (checked again in the background once typing pauses)."""
         previous = {item.uri: item.value for item in params.previous_result_ids or ()}
         reports: list[Any] = []
         for project in list(server.projects.values()):
@@ -247,9 +346,17 @@ def register(server: DbsenseServer) -> Linter:
             analysis = await linter.current(project, "")
             if analysis is None:
                 continue
+            complete = project.complete
+            if complete is None:  # the first pull waits for the closed documents once
+                complete = await linter.complete_now(project)
+            elif complete.generation != project.generation:
+                linter.request_complete(project, COMPLETE_AFTER_SECONDS)
             for path in sorted(analysis.texts):
+                source = analysis if analysis.covers(path) else complete
+                if source is None or path not in source.texts:
+                    continue
                 uri = project.uri_of(path)
-                items = linter.diagnostics_for(project, analysis, path)
+                items = linter.diagnostics_for(project, source, path)
                 result_id = _digest(items)
                 version = analysis.versions.get(path)
                 if previous.get(uri) == result_id:

@@ -108,7 +108,12 @@ class Lifecycle:
             return None
         project, path = located
         analysis = project.analysis
-        if edited or analysis is None or analysis.texts.get(path) != text:
+        if (
+            edited
+            or analysis is None
+            or analysis.texts.get(path) != text
+            or not analysis.covers(path)
+        ):
             project.touch()
         document = OpenDocument(uri, path, text, version)
         self.server.documents[uri] = document

@@ -140,7 +140,11 @@ def find_column(analysis: Analysis, parts: tuple[str, ...], context: list[Any]) 
 def register(server: DbsenseServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded(server, "textDocument/hover")
-    def hover(params: types.HoverParams) -> types.Hover | None:
+    async def hover(params: types.HoverParams) -> types.Hover | None:
+        # On the analysis thread: the catalog is updated in place there.
+        return await server.in_worker(hover_now, params)
+
+    def hover_now(params: types.HoverParams) -> types.Hover | None:
         document = server.documents.get(params.text_document.uri)
         located = server.locate(params.text_document.uri)
         if document is None or located is None:

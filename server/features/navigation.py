@@ -100,7 +100,11 @@ def register(server: DbsenseServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     @guarded(server, "textDocument/definition")
-    def definition(params: types.DefinitionParams) -> list[types.Location] | None:
+    async def definition(params: types.DefinitionParams) -> list[types.Location] | None:
+        # On the analysis thread: the catalog is updated in place there.
+        return await server.in_worker(definition_now, params)
+
+    def definition_now(params: types.DefinitionParams) -> list[types.Location] | None:
         found = current(params.text_document.uri)
         if found is None:
             return None
@@ -126,7 +130,10 @@ def register(server: DbsenseServer) -> None:
         types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."])
     )
     @guarded(server, "textDocument/completion")
-    def completion(params: types.CompletionParams) -> types.CompletionList | None:
+    async def completion(params: types.CompletionParams) -> types.CompletionList | None:
+        return await server.in_worker(completion_now, params)
+
+    def completion_now(params: types.CompletionParams) -> types.CompletionList | None:
         document = server.documents.get(params.text_document.uri)
         located = server.locate(params.text_document.uri)
         if document is None or located is None:
