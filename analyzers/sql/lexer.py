@@ -29,6 +29,8 @@ Lexeme = tuple[TokenType, str, int, int]
 
 # Keywords of several words (``PRIMARY KEY``): sqlglot reads them as one token.
 _PHRASES = {key for key in KEYWORDS if " " in key}
+_PHRASE_HEADS = sorted({phrase.split(" ")[0] for phrase in _PHRASES})
+_PHRASE_TAILS = sorted({phrase.split(" ")[1] for phrase in _PHRASES})
 # sqlglot reads operators longest first; only these are produced here, the others decline.
 _OPERATORS = {
     key for key in KEYWORDS if key and not any(char.isalnum() or char == " " for char in key)
@@ -41,12 +43,14 @@ _PHRASE_PATTERNS = sorted(
 _NOT_AFTER_WORD = "'$\x80-\U0010ffff"  # a word ending here is not one sqlglot ends here
 _SCAN = re.compile(
     r"[ \t\n\r]*(?:"
-    r"((?i:USER-DEFINED))"  # a keyword sqlglot reads through its ``-``: declined
+    # Declined: a keyword sqlglot reads through its ``-``, and keywords of several words split
+    # over lines (sqlglot does not count that line break).
+    rf"((?i:USER-DEFINED|(?:{'|'.join(_PHRASE_HEADS)})[ \t]*[\r\n]\s*(?:{'|'.join(_PHRASE_TAILS)})\b))"
     rf"|((?i:{'|'.join(_PHRASE_PATTERNS)}))(?=[\s{re.escape(''.join(_SINGLE))}]|\Z)"
     rf"|([A-Za-z_][A-Za-z0-9_]*)(?![{_NOT_AFTER_WORD}])"
     rf"|([0-9]+(?:\.[0-9]*)?)(?![A-Za-z0-9_.{_NOT_AFTER_WORD}])"
-    r"|'([^'\\]*(?:''[^'\\]*)*)'"  # a standard string without backslashes
-    r'|"([^"]+(?:""[^"]*)*)"'
+    r"|'([^'\\\r]*(?:''[^'\\\r]*)*)'"  # a standard string (no backslash, no CR)
+    r'|"([^"\r]+(?:""[^"\r]*)*)"'
     rf"|({'|'.join(re.escape(symbol) for symbol in _SYMBOLS)})"
     r")"
 )
