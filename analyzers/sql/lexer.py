@@ -28,25 +28,26 @@ _COMMAND_PREFIX = _TOKENIZER.COMMAND_PREFIX_TOKENS
 Lexeme = tuple[TokenType, str, int, int]
 
 # Keywords of several words (``PRIMARY KEY``): sqlglot reads them as one token.
-_PHRASES = {key for key in KEYWORDS if " " in key}
-_PHRASE_HEADS = sorted({phrase.split(" ")[0] for phrase in _PHRASES})
-_PHRASE_TAILS = sorted({phrase.split(" ")[1] for phrase in _PHRASES})
+_PHRASES = sorted((key for key in KEYWORDS if " " in key), key=len, reverse=True)
+_HEADS = "|".join(sorted({phrase.split(" ")[0] for phrase in _PHRASES}))
+_TAILS = "|".join(sorted({phrase.split(" ")[1] for phrase in _PHRASES}))
 # sqlglot reads operators longest first; only these are produced here, the others decline.
 _OPERATORS = {
     key for key in KEYWORDS if key and not any(char.isalnum() or char == " " for char in key)
 }
 _PRODUCED = {"::", "<=", ">=", "<>", "!=", "||", *"(),;.[]=<>+-*/"}
 _SYMBOLS = sorted({*_OPERATORS, *_SINGLE, *_TOKENIZER._COMMENTS}, key=len, reverse=True)
-_PHRASE_PATTERNS = sorted(
-    (re.escape(phrase).replace(r"\ ", r"[ \t]+") for phrase in _PHRASES), key=len, reverse=True
-)
 _NOT_AFTER_WORD = "'$\x80-\U0010ffff"  # a word ending here is not one sqlglot ends here
+
+# Declined: a keyword sqlglot reads through its ``-``, and a keyword of several words split
+# over lines (sqlglot does not count that line break).
+_DECLINED_PATTERN = rf"USER-DEFINED|(?:{_HEADS})[ \t]*[\r\n]\s*(?:{_TAILS})\b"
+_PHRASE_PATTERN = "|".join(re.escape(phrase).replace(r"\ ", r"[ \t]+") for phrase in _PHRASES)
+_PHRASE_END = rf"(?=[\s{re.escape(''.join(_SINGLE))}]|\Z)"  # where sqlglot ends a phrase
 _SCAN = re.compile(
     r"[ \t\n\r]*(?:"
-    # Declined: a keyword sqlglot reads through its ``-``, and keywords of several words split
-    # over lines (sqlglot does not count that line break).
-    rf"((?i:USER-DEFINED|(?:{'|'.join(_PHRASE_HEADS)})[ \t]*[\r\n]\s*(?:{'|'.join(_PHRASE_TAILS)})\b))"
-    rf"|((?i:{'|'.join(_PHRASE_PATTERNS)}))(?=[\s{re.escape(''.join(_SINGLE))}]|\Z)"
+    rf"((?i:{_DECLINED_PATTERN}))"
+    rf"|((?i:{_PHRASE_PATTERN})){_PHRASE_END}"
     rf"|([A-Za-z_][A-Za-z0-9_]*)(?![{_NOT_AFTER_WORD}])"
     rf"|([0-9]+(?:\.[0-9]*)?)(?![A-Za-z0-9_.{_NOT_AFTER_WORD}])"
     r"|'([^'\\\r]*(?:''[^'\\\r]*)*)'"  # a standard string (no backslash, no CR)

@@ -162,7 +162,7 @@ def test_type_names_equal_sqlglot(written: str) -> None:
     "default",
     [
         *(f"'x'::{written.lower()}" for written in fast_expressions.CAST_TYPES),
-        *(f"{name.lower()}()" for name, (_, _, arity) in fast_expressions._KNOWN.items() if not arity),
+        *(f"{name.lower()}()" for name, known in fast_expressions._KNOWN.items() if not known[2]),
         "lower('A')",
         "upper('a')",
         "CURRENT_TIMESTAMP",
