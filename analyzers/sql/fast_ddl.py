@@ -20,6 +20,7 @@ from dbsense.analyzers.ir import (
     Fact,
     ForeignKeyDef,
     IndexKey,
+    QualifiedName,
     Span,
     TypeRef,
 )
@@ -350,10 +351,13 @@ def _element_span(reader: Reader, identifiers: list[int], start: int) -> Span:
 
 
 def create_table(reader: Reader) -> list[Fact]:
-    """``CREATE TABLE [IF NOT EXISTS] name (element [, ...])``."""
+    """``CREATE TABLE [IF NOT EXISTS] name (element [, ...]) [PARTITION BY ...]`` or ``CREATE
+    TABLE name PARTITION OF parent {FOR VALUES ... | DEFAULT}``."""
     reader.expect("CREATE", "TABLE")
     if_not_exists = reader.accept("IF", "NOT", "EXISTS")
     table, name_span = reader.qualified()
+    if reader.accept("PARTITION", "OF"):
+        return _partition_of(reader, table, name_span, if_not_exists)
     paren = reader.pos
     reader.expect("(")
     defined: list[ColumnDef] = []
@@ -366,6 +370,11 @@ def create_table(reader: Reader) -> list[Fact]:
         if reader.accept(")"):
             break
         reader.expect(",")
+    partitioned = reader.accept("PARTITION BY")
+    if partitioned:
+        if not reader.accept("RANGE") and not reader.accept("LIST"):
+            reader.expect("HASH")
+        reader.names()
     reader.end()
     insert_at, separator = _element_insertion(reader, reader.lexemes[paren], defined, constraints)
     reader.created.add(table)
@@ -378,10 +387,56 @@ def create_table(reader: Reader) -> list[Fact]:
             columns=tuple(defined),
             constraints=tuple(constraints),
             if_not_exists=if_not_exists,
+            partitioned=partitioned,
             element_insert_at=insert_at,
             element_separator=separator,
         )
     ]
+
+
+def _partition_of(
+    reader: Reader, table: QualifiedName, name_span: Span, if_not_exists: bool
+) -> list[Fact]:
+    """After ``PARTITION OF``: the parent and its bounds. Where a first element would go is the
+    first parenthesis after the name, as ddl.py finds it."""
+    parent, _ = reader.qualified()
+    paren = None
+    if not reader.accept("DEFAULT"):
+        reader.expect("FOR", "VALUES")
+        paren = reader.pos + 1
+        if reader.accept("IN"):
+            _bounds(reader)
+        else:
+            reader.expect("FROM")
+            _bounds(reader)
+            reader.expect("TO")
+            _bounds(reader)
+    reader.end()
+    reader.created.add(table)
+    insert_at = reader.base + reader.lexemes[paren][3] if paren is not None else None
+    return [
+        CreateTableFact(
+            span=reader.statement,
+            origin=reader.origin,
+            table=table,
+            name_span=name_span,
+            if_not_exists=if_not_exists,
+            partition_of=parent,
+            element_insert_at=insert_at,
+            element_separator="",
+        )
+    ]
+
+
+def _bounds(reader: Reader) -> None:
+    """``(literal [, ...])`` of a partition bound."""
+    reader.expect("(")
+    while True:
+        if reader.next()[0] not in (TokenType.STRING, TokenType.NUMBER):
+            raise Decline
+        if reader.accept(")"):
+            return
+        reader.expect(",")
 
 
 def _element_insertion(

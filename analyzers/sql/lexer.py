@@ -44,19 +44,21 @@ _NOT_AFTER_WORD = "'$\x80-\U0010ffff"  # a word ending here is not one sqlglot e
 _DECLINED_PATTERN = rf"USER-DEFINED|(?:{_HEADS})[ \t]*[\r\n]\s*(?:{_TAILS})\b"
 _PHRASE_PATTERN = "|".join(re.escape(phrase).replace(r"\ ", r"[ \t]+") for phrase in _PHRASES)
 _PHRASE_END = rf"(?=[\s{re.escape(''.join(_SINGLE))}]|\Z)"  # where sqlglot ends a phrase
+# One match per lexeme, with the blanks before it: findall's groups are (blanks, declined,
+# phrase, word, number, string, quoted identifier, symbol).
 _SCAN = re.compile(
-    r"[ \t\n\r]*(?:"
+    r"([ \t\n\r]*)(?:"
     rf"((?i:{_DECLINED_PATTERN}))"
     rf"|((?i:{_PHRASE_PATTERN})){_PHRASE_END}"
     rf"|([A-Za-z_][A-Za-z0-9_]*)(?![{_NOT_AFTER_WORD}])"
     rf"|([0-9]+(?:\.[0-9]*)?)(?![A-Za-z0-9_.{_NOT_AFTER_WORD}])"
-    r"|'([^'\\\r]*(?:''[^'\\\r]*)*)'"  # a standard string (no backslash, no CR)
-    r'|"([^"\r]+(?:""[^"\r]*)*)"'
+    r"|('[^'\\\r]*(?:''[^'\\\r]*)*')"  # a standard string (no backslash, no CR)
+    r'|("[^"\r]+(?:""[^"\r]*)*")'
     rf"|({'|'.join(re.escape(symbol) for symbol in _SYMBOLS)})"
     r")"
 )
-_DECLINED, _PHRASE, _WORD, _NUMBER, _STRING, _QUOTED, _PUNCTUATION = range(1, 8)
 _BLANKS = " \t\n\r"
+_COMMAND_WORDS = {word for word, token_type in KEYWORDS.items() if token_type in _COMMANDS}
 
 
 def scan(text: str) -> list[Lexeme] | None:
@@ -67,34 +69,36 @@ def scan(text: str) -> list[Lexeme] | None:
     keywords = KEYWORDS
     var = TokenType.VAR
     pos = 0
-    for match in _SCAN.finditer(text):
-        if match.start() != pos:
-            return None
-        pos = match.end()
-        kind = match.lastindex
-        value = match.group(kind)
-        start = pos - len(value) if kind < _STRING else match.start(kind)
-        if kind == _WORD:
-            upper = value.upper()
-            token_type = keywords.get(upper, var)
-            if token_type in _COMMANDS and (not lexemes or lexemes[-1][0] in _COMMAND_PREFIX):
+    for blanks, _declined, phrase, word, number, string, quoted, symbol in _SCAN.findall(text):
+        pos += len(blanks)
+        if word:
+            end = pos + len(word)
+            upper = word.upper()
+            if upper in _COMMAND_WORDS and (not lexemes or lexemes[-1][0] in _COMMAND_PREFIX):
                 return None
-            append((token_type, upper, start, pos))
-        elif kind == _STRING:
-            append((TokenType.STRING, value.replace("''", "'"), start - 1, pos))
-        elif kind == _QUOTED:
-            append((TokenType.IDENTIFIER, value.replace('""', '"'), start - 1, pos))
-        elif kind == _NUMBER:
-            append((TokenType.NUMBER, value, start, pos))
-        elif kind == _PUNCTUATION:
-            if value not in _PRODUCED:
+            append((keywords.get(upper, var), upper, pos, end))
+        elif symbol:
+            if symbol not in _PRODUCED:
                 return None
-            append((keywords.get(value) or _SINGLE[value], value, start, pos))
-        elif kind == _PHRASE:
-            phrase = " ".join(value.upper().split())
-            append((keywords[phrase], phrase, start, pos))
+            end = pos + len(symbol)
+            append((keywords.get(symbol) or _SINGLE[symbol], symbol, pos, end))
+        elif number:
+            end = pos + len(number)
+            append((TokenType.NUMBER, number, pos, end))
+        elif string:
+            end = pos + len(string)
+            append((TokenType.STRING, string[1:-1].replace("''", "'"), pos, end))
+        elif quoted:
+            end = pos + len(quoted)
+            append((TokenType.IDENTIFIER, quoted[1:-1].replace('""', '"'), pos, end))
+        elif phrase:
+            end = pos + len(phrase)
+            value = " ".join(phrase.upper().split())
+            append((keywords[value], value, pos, end))
         else:
             return None
+        pos = end
+    # findall skips what matches nothing: then the lexemes do not reach the end of the text.
     if pos != len(text) and text[pos:].strip(_BLANKS):
         return None
     return lexemes

@@ -2,11 +2,11 @@
 
 Parsing with sqlglot builds a whole tree per statement, most of which the facts never look at.
 For ``CREATE TABLE``, ``CREATE INDEX``, ``ALTER TABLE``, ``ALTER INDEX ... RENAME``, ``DROP
-TABLE|INDEX``, ``SET`` and ``COMMENT ON`` of the usual shapes, :func:`shortcut_facts` reads the
-facts straight from the statement's lexemes; for any other statement, or any part it is not sure
-of, it returns ``None`` and the statement goes through sqlglot. Both ways give the same facts:
-the tests compare them on every fixture and on generated workspaces, with
-:func:`plain_path` forcing the sqlglot way.
+TABLE|INDEX``, ``SET``, ``COMMENT ON``, sequences and ``GRANT``/``REVOKE`` of the usual shapes,
+:func:`shortcut_facts` reads the facts straight from the statement's lexemes; for any other
+statement, or any part it is not sure of, it returns ``None`` and the statement goes through
+sqlglot. Both ways give the same facts: the tests compare them on every fixture and on
+generated workspaces, with :func:`plain_path` forcing the sqlglot way.
 """
 
 from __future__ import annotations
@@ -139,6 +139,89 @@ def _comment(reader: Reader, source: str) -> list[Fact]:
     return []
 
 
+_SEQUENCE_OPTIONS = {
+    "INCREMENT": ("BY",),
+    "MINVALUE": (),
+    "MAXVALUE": (),
+    "START": ("WITH",),
+    "RESTART": ("WITH",),
+    "CACHE": (),
+}
+
+
+def _sequence(reader: Reader, source: str) -> list[Fact]:
+    """``CREATE SEQUENCE [IF NOT EXISTS] name [option ...]`` and ``ALTER SEQUENCE [IF EXISTS]
+    name option ...``: nothing the catalog models."""
+    creating = reader.accept("CREATE", "SEQUENCE")
+    if creating:
+        reader.accept("IF", "NOT", "EXISTS")
+    else:
+        reader.expect("ALTER", "SEQUENCE")
+        reader.accept("IF", "EXISTS")
+    reader.qualified()
+    options = 0
+    while not reader.at_end():
+        options += 1
+        lexeme = reader.next()
+        word = lexeme[1] if lexeme[0] not in LITERALS else ""
+        if word in _SEQUENCE_OPTIONS and word != ("RESTART" if creating else "START"):
+            for optional in _SEQUENCE_OPTIONS[word]:
+                reader.accept(optional)
+            _number(reader)
+        elif word == "NO" and (reader.accept("MINVALUE") or reader.accept("MAXVALUE")):
+            continue
+        elif word == "OWNED":
+            reader.expect("BY")
+            if not reader.accept("NONE"):
+                reader.name()
+                reader.expect(".")
+                reader.name()
+                if reader.accept("."):
+                    reader.name()
+        else:
+            raise Decline
+    reader.end()
+    if not creating and not options:
+        raise Decline
+    return []
+
+
+def _number(reader: Reader) -> None:
+    reader.accept("-")
+    if reader.next()[0] != TokenType.NUMBER:
+        raise Decline
+
+
+_PRIVILEGES = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"}
+
+
+def _grant(reader: Reader, source: str) -> list[Fact]:
+    """``GRANT privilege [, ...] ON [TABLE] name TO role [, ...]`` and the matching ``REVOKE
+    ... FROM``: nothing the catalog models."""
+    granting = reader.accept("GRANT")
+    if not granting:
+        reader.expect("REVOKE")
+    if reader.accept("ALL"):
+        reader.accept("PRIVILEGES")
+    else:
+        while True:
+            if reader.peek() is None or reader.peek()[1] not in _PRIVILEGES:
+                raise Decline
+            reader.pos += 1
+            if not reader.accept(","):
+                break
+    reader.expect("ON")
+    reader.accept("TABLE")
+    reader.qualified()
+    reader.expect("TO" if granting else "FROM")
+    while True:
+        reader.name()
+        if not reader.accept(","):
+            break
+    reader.end()
+    return []
+
+
 def _plain(read: Callable[[Reader], list[Fact]]) -> Callable[[Reader, str], list[Fact]]:
     return lambda reader, source: read(reader)
 
@@ -153,4 +236,8 @@ _READERS: dict[tuple[str, str | None], Callable[[Reader, str], list[Fact]]] = {
     ("DROP", "INDEX"): _plain(drop),
     ("SET", None): _set,
     ("COMMENT", "ON"): _comment,
+    ("CREATE", "SEQUENCE"): _sequence,
+    ("ALTER", "SEQUENCE"): _sequence,
+    ("GRANT", None): _grant,
+    ("REVOKE", None): _grant,
 }

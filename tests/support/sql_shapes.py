@@ -162,8 +162,19 @@ def _layout(parts: st.SearchStrategy[list[str]]) -> st.SearchStrategy[str]:
 
 _ELEMENTS = st.lists(st.one_of(COLUMN, COLUMN, COLUMN, TABLE_CONSTRAINT), min_size=1, max_size=5)
 _TRAILER = st.sampled_from(
-    ["", "", "", "", "PARTITION BY RANGE (a)", "WITH (fillfactor = 70)", "TABLESPACE x",
-     "INHERITS (p)", ";", "; ", "junk"]
+    ["", "", "", "", "PARTITION BY RANGE (a)", "PARTITION BY list (a, b)", "PARTITION BY HASH (a)",
+     "PARTITION BY RANGE (lower(a))", "PARTITION BY RANGE (a) WITH (x = 1)",
+     "WITH (fillfactor = 70)", "TABLESPACE x", "INHERITS (p)", ";", "; ", "junk"]
+)  # fmt: skip
+_BOUNDS = st.sampled_from(
+    ["DEFAULT", "FOR VALUES IN (1, 2)", "FOR VALUES IN ('a')", "FOR VALUES FROM (1) TO (10)",
+     "FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')", "FOR VALUES FROM (MINVALUE) TO (5)",
+     "FOR VALUES WITH (MODULUS 4, REMAINDER 0)", "FOR VALUES IN (-1)", "(PRIMARY KEY (a)) DEFAULT",
+     "FOR VALUES FROM (1, 'a') TO (2, 'b')", "DEFAULT PARTITION BY RANGE (a)"]
+)  # fmt: skip
+PARTITION_OF = _layout(
+    st.tuples(st.sampled_from(["CREATE TABLE", "CREATE TABLE IF NOT EXISTS"]), QUALIFIED,
+              st.just("PARTITION OF"), QUALIFIED, _BOUNDS).map(list)
 )  # fmt: skip
 CREATE_TABLE = _layout(
     st.tuples(
@@ -265,7 +276,25 @@ OTHER = _layout(
                                    "FUNCTION", "TYPE"]),
                   QUALIFIED, st.sampled_from(["IS", "is"]),
                   st.sampled_from(["'x'", "'it''s'", "NULL", "''", "E'a'"])),
+        st.tuples(st.sampled_from(["CREATE SEQUENCE", "CREATE SEQUENCE IF NOT EXISTS",
+                                   "ALTER SEQUENCE", "ALTER SEQUENCE IF EXISTS"]),
+                  QUALIFIED,
+                  st.lists(st.sampled_from(
+                      ["START WITH 1", "START 5", "INCREMENT BY 1", "INCREMENT -2", "NO MINVALUE",
+                       "NO MAXVALUE", "MINVALUE -5", "MAXVALUE 10", "CACHE 1", "CYCLE", "NO CYCLE",
+                       "AS bigint", "OWNED BY t.id", "OWNED BY s.t.id", "OWNED BY NONE",
+                       "RESTART", "RESTART WITH 10", "OWNED BY t", "START WITH x"]),
+                      max_size=4).map(" ".join)),
+        st.tuples(st.sampled_from(["GRANT", "REVOKE"]),
+                  st.sampled_from(["SELECT", "SELECT, INSERT", "ALL", "ALL PRIVILEGES", "USAGE",
+                                   "select , update", "EXECUTE", "SELECT (a)"]),
+                  st.sampled_from(["ON", "ON TABLE", "ON SCHEMA", "ON ALL TABLES IN SCHEMA",
+                                   "ON SEQUENCE"]),
+                  st.lists(QUALIFIED, min_size=1, max_size=2).map(", ".join),
+                  st.sampled_from(["TO", "FROM"]),
+                  st.lists(NAME, min_size=1, max_size=2).map(", ".join),
+                  st.sampled_from(["", "", "WITH GRANT OPTION", "CASCADE"])),
     ).map(lambda parts: [part for part in parts if part])
 )  # fmt: skip
-STATEMENT = st.one_of(CREATE_TABLE, CREATE_INDEX, ALTER_TABLE, OTHER)
+STATEMENT = st.one_of(CREATE_TABLE, CREATE_INDEX, ALTER_TABLE, OTHER, PARTITION_OF)
 SCRIPT = st.lists(STATEMENT, min_size=1, max_size=4).map(lambda s: ";\n".join(s) + ";\n")
