@@ -140,6 +140,14 @@ def dumps(facts: UnitFacts) -> bytes:
     return buffer.getvalue()
 
 
+def loads(data: bytes) -> UnitFacts:
+    """Facts from :func:`dumps` bytes (fact types only, as the disk cache loads them)."""
+    facts = _FactUnpickler(io.BytesIO(data)).load()
+    if not isinstance(facts, UnitFacts):
+        raise pickle.UnpicklingError("not a document's facts")
+    return facts
+
+
 def _ignore_in_git(directory: Path) -> None:
     marker = directory / ".gitignore"
     if not marker.exists():

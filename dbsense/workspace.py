@@ -32,6 +32,9 @@ from dbsense.suppress import apply_suppressions, config_violations
 ANALYSED_SUFFIXES = (".sql", ".py")
 MAX_DOCUMENT_BYTES = 5_000_000
 PARALLEL_MIN_DOCUMENTS = 64  # fewer cache misses than this are parsed in-process (startup cost)
+# With fewer CPUs a pool costs more than it saves: the parent spends about a third of the parse
+# time loading the workers' facts, so two CPUs end up slower than one process (measured).
+PARALLEL_MIN_CPUS = 3
 
 
 class CheckInterrupted(Exception):
@@ -266,7 +269,11 @@ def parallel_workers(misses: int, cap: int | None = None) -> int:
     """How many processes should parse ``misses`` documents: 1 unless there are many."""
     if misses <= PARALLEL_MIN_DOCUMENTS:
         return 1
-    return max(1, min(cap or available_cpus(), misses // (PARALLEL_MIN_DOCUMENTS // 2)))
+    if cap is None:
+        cap = available_cpus()
+        if cap < PARALLEL_MIN_CPUS:
+            return 1
+    return max(1, min(cap, misses // (PARALLEL_MIN_DOCUMENTS // 2)))
 
 
 def compute_facts(sources: Sequence[SourceFile], workers: int) -> list[UnitFacts] | None:
@@ -284,9 +291,19 @@ def compute_facts(sources: Sequence[SourceFile], workers: int) -> list[UnitFacts
     try:
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(document_facts, sources, chunksize=chunk))
+            pickled = list(pool.map(_pickled_facts, sources, chunksize=chunk))
+        from dbsense.cache import loads
+
+        return [loads(data) for data in pickled]
     except Exception:  # a broken pool, an unpicklable result, no semaphores: parse in-process
         return None
+
+
+def _pickled_facts(source: SourceFile) -> bytes:
+    """A worker's facts in the fact cache's pickle format (cheaper to load than the default)."""
+    from dbsense.cache import dumps
+
+    return dumps(document_facts(source))
 
 
 def unreadable_reason(data: bytes) -> str | None:

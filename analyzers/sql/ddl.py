@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from sqlglot import exp
@@ -315,18 +315,22 @@ def _reference(
         ref_columns = ()
     if ref_table is None:
         return None
-    options = " ".join(str(option) for option in node.args.get("options") or ()).upper()
-    on_delete = None
-    if "ON DELETE" in options:
-        on_delete = options.split("ON DELETE", 1)[1].strip().split(" ON ")[0]
     return ForeignKeyDef(
         columns=columns,
         ref_table=ref_table,
         ref_columns=ref_columns,
         name=name,
         not_valid=not_valid,
-        on_delete=on_delete,
+        on_delete=on_delete_action(node.args.get("options") or ()),
     )
+
+
+def on_delete_action(options: Iterable[object]) -> str | None:
+    """The ``ON DELETE`` action among a reference's options (``ON DELETE CASCADE`` ...)."""
+    text = " ".join(str(option) for option in options).upper()
+    if "ON DELETE" not in text:
+        return None
+    return text.split("ON DELETE", 1)[1].strip().split(" ON ")[0]
 
 
 def _table_constraint(

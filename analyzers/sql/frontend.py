@@ -29,8 +29,10 @@ from dbsense.analyzers.ir import (
 from dbsense.analyzers.sql.alter import alter_facts
 from dbsense.analyzers.sql.commands import Words, command_facts, token_name
 from dbsense.analyzers.sql.ddl import StatementScope, ddl_facts, in_schema
+from dbsense.analyzers.sql.lexer import scan, to_tokens
 from dbsense.analyzers.sql.memo import StatementMemo, UnitTables
 from dbsense.analyzers.sql.queries import query_facts
+from dbsense.analyzers.sql.shortcut import shortcut_facts, shortcuts_enabled
 from dbsense.analyzers.sql.split import split_statements
 from dbsense.analyzers.sql.tokens import TokenIndex
 
@@ -155,8 +157,13 @@ def _statement_facts(
     source = _ON_ONLY.sub(lambda m: m.group(1) + " " * len(m.group(2)), source)
     if _MATERIALIZED.match(source):  # sqlglot does not read ``WITH [NO] DATA``
         source = _WITH_DATA.sub(lambda m: " " * len(m.group(1)) + m.group(2), source)
+    lexemes = scan(source) if shortcuts_enabled() else None
+    if lexemes is not None:
+        facts = shortcut_facts(text, source, lexemes, span, origin, created)
+        if facts is not None:
+            return facts
     try:
-        tokens = _POSTGRES.tokenize(source)
+        tokens = to_tokens(source, lexemes) if lexemes is not None else _POSTGRES.tokenize(source)
         if _NESTED_SCHEMA.match(source):
             return _create_schema(source, tokens, span, origin, created)
         trees = _POSTGRES.parser().parse(tokens, source)

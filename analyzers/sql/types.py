@@ -57,7 +57,7 @@ _CANONICAL = {
 }
 
 # Spellings that tell apart types sqlglot folds together.
-_SERIAL_WORDS = {"serial4": "serial", "serial8": "bigserial", "serial2": "smallserial"}
+SERIAL_WORDS = {"serial4": "serial", "serial8": "bigserial", "serial2": "smallserial"}
 
 INTEGER_TYPES = frozenset({"smallint", "integer", "bigint", "serial", "bigserial", "smallserial"})
 SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial"})
@@ -76,8 +76,8 @@ def type_ref(data_type: exp.DataType, raw: str, span: Span) -> TypeRef:
         node = inner
     key = node.this.name if isinstance(node.this, exp.DataType.Type) else str(node.this)
     word = raw.strip().split("(")[0].split("[")[0].strip().lower()
-    if word in _SERIAL_WORDS:
-        name = _SERIAL_WORDS[word]
+    if word in SERIAL_WORDS:
+        name = SERIAL_WORDS[word]
     elif key == "USERDEFINED":
         kind = node.args.get("kind")
         name = (kind.name if isinstance(kind, exp.Expression) else kind or word).lower().strip('"')

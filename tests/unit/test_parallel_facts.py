@@ -6,7 +6,14 @@ import random
 from pathlib import Path
 
 from dbsense.config import Settings
-from dbsense.workspace import PARALLEL_MIN_DOCUMENTS, FactCache, Workspace, parallel_workers
+from dbsense.workspace import (
+    PARALLEL_MIN_CPUS,
+    PARALLEL_MIN_DOCUMENTS,
+    FactCache,
+    Workspace,
+    available_cpus,
+    parallel_workers,
+)
 
 
 def generated_documents(count: int, seed: int = 7) -> dict[str, str]:
@@ -76,3 +83,9 @@ def test_small_workspaces_stay_in_process() -> None:
     assert parallel_workers(PARALLEL_MIN_DOCUMENTS) == 1
     assert parallel_workers(10_000, cap=1) == 1
     assert parallel_workers(10_000, cap=2) == 2
+
+
+def test_a_pool_needs_enough_cpus_unless_asked_for() -> None:
+    expected = 1 if available_cpus() < PARALLEL_MIN_CPUS else min(available_cpus(), 10_000 // 32)
+    assert parallel_workers(10_000) == expected
+    assert parallel_workers(10_000, cap=2) == 2  # an explicit cap is honoured
