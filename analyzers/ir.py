@@ -231,6 +231,10 @@ class UnitFacts:
     unit_id: str | None = None
     depends_on: tuple[str, ...] = ()
     dump: bool = False
+    # Django: the migrations a squashed migration stands for (``replaces``), and those that must
+    # come after this one (``run_before``), as unit ids.
+    replaces: tuple[str, ...] = ()
+    run_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,8 @@ def analyze_python(source: SourceFile, deadline: Deadline | None = None) -> Unit
         suppressions=suppressions,
         unit_id=migration.unit_id if migration is not None else None,
         depends_on=migration.depends_on if migration is not None else (),
+        replaces=django.replaces if migration is django else (),
+        run_before=django.run_before if migration is django else (),
     )
 
 

@@ -1,5 +1,6 @@
 """Django migrations: ``operations`` -> DDL facts with origin ``django-migration``, and the
-dependency graph (``app.0002_name`` depends on the migrations in ``dependencies``).
+dependency graph (``app.0002_name`` depends on the migrations in ``dependencies``, comes before
+those in ``run_before``, and a squashed migration stands for those in ``replaces``).
 
 Fields are typed the way Django's schema editor renders them (:mod:`.django`). ``RunSQL`` is
 analysed by the embedded-SQL front-end; ``SeparateDatabaseAndState`` contributes only its
@@ -44,6 +45,8 @@ class DjangoMigration:
     imports: ImportMap
     unit_id: str | None = None
     depends_on: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    run_before: tuple[str, ...] = ()
     created_tables: set[QualifiedName] = field(default_factory=set)
     _class: ast.ClassDef | None = None
     _app: str = ""
@@ -61,9 +64,16 @@ class DjangoMigration:
             return
         self._app = parts[-3]
         self.unit_id = f"{self._app}.{parts[-1].rsplit('.', 1)[0]}"
-        dependencies = self._attribute("dependencies")
-        parents: list[str] = []
-        for element in dependencies.elts if isinstance(dependencies, (ast.List, ast.Tuple)) else ():
+        self.depends_on = self._keys("dependencies")
+        self.replaces = self._keys("replaces")
+        self.run_before = self._keys("run_before")
+
+    def _keys(self, attribute: str) -> tuple[str, ...]:
+        """The ``(app, name)`` pairs of a ``Migration`` attribute as unit ids; ``__first__``
+        and ``__latest__`` name no migration of their own and are left out."""
+        node = self._attribute(attribute)
+        keys: list[str] = []
+        for element in node.elts if isinstance(node, (ast.List, ast.Tuple)) else ():
             value = literal(element)
             if (
                 isinstance(value, tuple)
@@ -71,8 +81,8 @@ class DjangoMigration:
                 and all(isinstance(v, str) for v in value)
                 and not value[1].startswith("__")
             ):
-                parents.append(f"{value[0]}.{value[1]}")
-        self.depends_on = tuple(parents)
+                keys.append(f"{value[0]}.{value[1]}")
+        return tuple(keys)
 
     @property
     def _fields(self) -> DjangoModels:
