@@ -61,6 +61,9 @@ class SettingNotNullOnExistingColumn(Rule):
     ## SQLAlchemy / Alembic
     `op.alter_column(..., nullable=False)` runs `SET NOT NULL`. Create the CHECK with
     `op.execute("... NOT VALID")`, validate it in an earlier revision, then alter the column.
+    `batch_op.alter_column(..., nullable=False)` in a `batch_alter_table()` block runs the same
+    statement on PostgreSQL; with `recreate="always"` the NULL check happens while every row is
+    copied into the new table, which is no cheaper.
 
     ## Fix safety
     The recipe is display-only: it spans two migrations (validation must commit before
