@@ -275,24 +275,31 @@ class AlterColumnTypeFact(Fact):
 
 @dataclass(frozen=True, slots=True)
 class AlterColumnNullFact(Fact):
-    """``ALTER COLUMN c SET NOT NULL`` (``not_null``) or ``DROP NOT NULL``."""
+    """``ALTER COLUMN c SET NOT NULL`` (``not_null``) or ``DROP NOT NULL``.
+
+    ``restated`` marks a framework operation that states the whole column again (Django
+    ``AlterField``): it changes nullability only when the column's state just before differs,
+    which rules learn from the replayed history."""
 
     table: QualifiedName
     column: str
     action_span: Span
     not_null: bool
     table_created_in_unit: bool = False
+    restated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class AlterColumnDefaultFact(Fact):
-    """``ALTER COLUMN c SET DEFAULT e`` or ``DROP DEFAULT`` (``default`` is ``None``)."""
+    """``ALTER COLUMN c SET DEFAULT e`` or ``DROP DEFAULT`` (``default`` is ``None``);
+    ``restated`` as for :class:`AlterColumnNullFact`."""
 
     table: QualifiedName
     column: str
     action_span: Span
     default: str | None
     table_created_in_unit: bool = False
+    restated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

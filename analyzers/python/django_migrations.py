@@ -17,6 +17,8 @@ from dbsense.analyzers.ir import (
     DJANGO_MIGRATION,
     AddColumnFact,
     AddConstraintFact,
+    AlterColumnDefaultFact,
+    AlterColumnNullFact,
     AlterColumnTypeFact,
     ConstraintDef,
     CreateIndexFact,
@@ -193,11 +195,13 @@ class DjangoMigration:
             yield _retag(index, span, new)
 
     def _op_AlterField(self, call: ast.Call) -> Iterator[Fact]:
-        """The field's column type, as a type fact. ``AlterField`` restates the whole field, so
-        the type may well be unchanged: rules compare it with the type the replayed catalog
-        held just before (``Catalog.type_before``)."""
+        """The field's column type, nullability and default, as type, null and default facts.
+        ``AlterField`` restates the whole field, so each may well be unchanged: rules compare
+        them with the state the replayed catalog held just before (``Catalog.type_before``,
+        and ``restated`` null and default facts)."""
         model = self._field_model(call)
-        if model is None:
+        field_call = self._argument(call, 2, "field")
+        if model is None or not isinstance(field_call, ast.Call):
             return
         table = model.table
         span = self.source.span(call)
@@ -213,6 +217,28 @@ class DjangoMigration:
                     column.type,
                     table_created_in_unit=new,
                 )
+            null = keyword(field_call, "null")
+            yield AlterColumnNullFact(
+                span,
+                DJANGO_MIGRATION,
+                table,
+                column.name,
+                self.source.span(null if null is not None else field_call),
+                not column.nullable,
+                new,
+                restated=True,
+            )
+            default = keyword(field_call, "db_default") or keyword(field_call, "default")
+            yield AlterColumnDefaultFact(
+                span,
+                DJANGO_MIGRATION,
+                table,
+                column.name,
+                self.source.span(default if default is not None else field_call),
+                column.default,
+                new,
+                restated=True,
+            )
 
     def _op_RemoveField(self, call: ast.Call) -> Iterator[Fact]:
         table = self._table(literal(self._argument(call, 0, "model_name")))

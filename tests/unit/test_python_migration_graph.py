@@ -3,7 +3,13 @@
 from dataclasses import replace
 from pathlib import Path
 
-from dbsense.analyzers.ir import QualifiedName, SourceFile, UnitFacts
+from dbsense.analyzers.ir import (
+    AlterColumnDefaultFact,
+    AlterColumnNullFact,
+    QualifiedName,
+    SourceFile,
+    UnitFacts,
+)
 from dbsense.analyzers.migrations import order_units
 from dbsense.analyzers.python import analyze_python
 from dbsense.config import Settings
@@ -240,3 +246,34 @@ def test_run_before_orders_another_apps_migration_after_this_one() -> None:
         "accounts.0001_initial",
         "zz_profiles.0001_initial",
     ]
+
+
+def test_alter_field_null_and_default_reach_the_catalog(tmp_path: Path) -> None:
+    later = _django(
+        '[("shop", "0003_merge")]',
+        '        migrations.AlterField(model_name="order", name="note", '
+        'field=models.TextField(null=True, db_default="n/a")),\n'
+        '        migrations.AlterField(model_name="order", name="total", '
+        "field=models.BigIntegerField(default=0)),",
+    )
+    path = "shop/migrations/0004_defaults.py"
+    facts = analyze_python(SourceFile(path, later)).facts
+    nulls = [f for f in facts if isinstance(f, AlterColumnNullFact)]
+    defaults = [f for f in facts if isinstance(f, AlterColumnDefaultFact)]
+    assert [(f.column, f.not_null, f.restated) for f in nulls] == [
+        ("note", False, True),
+        ("total", True, True),
+    ]
+    assert [(f.column, f.default) for f in defaults] == [("note", "'n/a'"), ("total", "0")]
+    assert later[nulls[0].action_span.start : nulls[0].action_span.end] == "True"
+    workspace = Workspace(tmp_path, Settings())
+    for name, text in {**DJANGO, path: later}.items():
+        workspace.set_document(name, text)
+    violations = workspace.check().violations
+    table = workspace.catalog.table(QualifiedName("shop_order"))
+    assert table is not None
+    note, total = table.columns["note"], table.columns["total"]
+    assert (note.nullable, note.default) == (True, "'n/a'")
+    assert (total.nullable, total.default) == (False, "0")
+    # total was added NOT NULL in 0002: restating it is no SET NOT NULL
+    assert [v for v in violations if v.code == "PG108"] == []
