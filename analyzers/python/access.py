@@ -24,7 +24,7 @@ from dbsense.analyzers.ir import (
 )
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.queries import QueryFinder
-from dbsense.analyzers.python.scopes import FunctionNode, Loop, Scopes
+from dbsense.analyzers.python.scopes import FunctionNode, Loop, Scopes, lambda_loop
 from dbsense.analyzers.python.source import PythonSource
 
 Roots = dict[str, tuple[str, tuple[str, ...]]]  # local name -> (tracked variable, path)
@@ -49,6 +49,8 @@ class AccessPatterns:
                 fact = self._for_loop(node)
             elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
                 fact = self._comprehension(node)
+            elif isinstance(node, ast.Call) and (loop := lambda_loop(node)) is not None:
+                fact = self._lambda_loop(node, *loop)
             else:
                 continue
             if fact is not None:
@@ -119,6 +121,13 @@ class AccessPatterns:
         header = Span(self.source.span(first.target).start, self.source.span(first.iter).end)
         return self._loop(first, first.target, first.iter, elements, header)
 
+    def _lambda_loop(self, call: ast.Call, lam: ast.Lambda, iterable: ast.expr) -> LoopFact | None:
+        """``map(lambda o: o.customer.name, orders)`` and friends: the lambda's body runs once
+        per element, like a loop body."""
+        params = lam.args.args
+        target = ast.Name(params[0].arg) if len(params) == 1 else ast.Tuple([])
+        return self._loop(call, target, iterable, [lam.body], self.source.span(call))
+
     def _loop(
         self,
         node: ast.AST,
@@ -166,8 +175,10 @@ class AccessPatterns:
             value = self._last_assignment(iterable.id, loop, function)
             if value is None:
                 return None
+            value = _materialised(value)
             return self.finder.loop_source(self._expand(value, iterable.id, loop, function), value)
-        return self.finder.loop_source(self._inline_arguments(iterable, loop, function))
+        iterable = _materialised(iterable)
+        return self.finder.loop_source(self._inline_arguments(iterable, loop, function), iterable)
 
     def _inline_arguments(
         self, iterable: ast.expr, loop: ast.AST, function: FunctionNode | None
@@ -238,11 +249,16 @@ class AccessPatterns:
         """Names bound from a tracked variable's attributes: ``c = o.customer``,
         ``for i in o.items.all()``, ``[i for i in o.items.all()]``."""
         for _ in range(2):
-            for node in _walk(body):
+            for node in _walk(body, roots):
                 if isinstance(node, ast.Assign) and len(node.targets) == 1:
                     target, value = node.targets[0], node.value
                 elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                     target, value = node.target, _strip_iteration(node.iter)
+                elif isinstance(node, ast.Call) and (loop := lambda_loop(node)) is not None:
+                    params = loop[0].args.args
+                    if len(params) != 1:
+                        continue
+                    target, value = ast.Name(params[0].arg), _strip_iteration(loop[1])
                 else:
                     continue
                 if not isinstance(target, ast.Name) or target.id in roots:
@@ -262,7 +278,7 @@ class AccessPatterns:
         return None
 
     def _accesses(self, body: list[ast.AST], roots: Roots) -> Iterator[tuple[str, AttributeAccess]]:
-        for node in _walk(body):
+        for node in _walk(body, roots):
             if not (isinstance(node, ast.Name) and node.id in roots):
                 continue
             if not isinstance(node.ctx, ast.Load):
@@ -392,6 +408,21 @@ def _chain_root(node: ast.AST) -> ast.AST:
     return node
 
 
+_MATERIALISERS = {"list", "tuple", "sorted", "set"}
+
+
+def _materialised(node: ast.expr) -> ast.expr:
+    """``list(qs)`` (or ``tuple``, ``sorted``, ``set``) holds the rows of ``qs``."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _MATERIALISERS
+        and len(node.args) == 1
+    ):
+        return node.args[0]
+    return node
+
+
 def _strip_iteration(node: ast.AST) -> ast.AST:
     """``o.items.all()`` iterates ``o.items``."""
     if (
@@ -404,15 +435,23 @@ def _strip_iteration(node: ast.AST) -> ast.AST:
     return node
 
 
-def _walk(body: list[ast.AST]) -> Iterator[ast.AST]:
-    """Nodes of ``body`` in source order, not entering nested functions or classes."""
+def _walk(body: list[ast.AST], roots: Roots | None = None) -> Iterator[ast.AST]:
+    """Nodes of ``body`` in source order, not entering nested functions or classes. Lambdas
+    are entered (``map``/``sorted`` run them right there), except one whose parameter shadows a
+    tracked variable of ``roots`` (the loop variable or a parameter itself)."""
     stack = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Lambda) and roots and _shadows(node, roots):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _shadows(lam: ast.Lambda, roots: Roots) -> bool:
+    return any(roots.get(arg.arg) == (arg.arg, ()) for arg in lam.args.args)
 
 
 def _calls_in(body: list[ast.AST]) -> Iterator[ast.Call]:
