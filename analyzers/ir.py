@@ -597,7 +597,16 @@ class QuerySource:
 class LoopFact(Fact):
     """A loop (``span`` is its header) with what runs per pass: attribute paths read from the
     loop variable (aliases and nested loops over its relations included), workspace calls, and
-    the direct queries whose innermost loop it is."""
+    the direct queries whose innermost loop it is.
+
+    ``kind`` says what iterates the rows: ``loop`` (``for``, ``while``, a comprehension, a
+    lambda run per element), ``list`` (``list(qs)``, ``tuple``, ``set``, ``sorted``),
+    ``template`` (a queryset in a template context), ``serializer`` (DRF ``many=True``) or
+    ``list-view`` (a DRF list view's ``queryset``; ``function`` is then the view class and
+    ``pagination`` its ``pagination_class``: ``None`` when it inherits
+    ``DEFAULT_PAGINATION_CLASS``, ``""`` when set to ``None``). ``rows_escape`` is True when
+    the loop variable is used other than by reading attributes (passed on, stored, returned)
+    or the query's rows are used elsewhere too, so the attributes read are not all visible."""
 
     variable: str | None
     source: QuerySource | None
@@ -606,6 +615,9 @@ class LoopFact(Fact):
     queries: tuple[QueryCall, ...] = ()
     function: str | None = None  # qualified name of the enclosing function
     request_kind: str | None = None
+    kind: str = "loop"
+    pagination: str | None = None
+    rows_escape: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -869,13 +881,24 @@ class ConstantReadFact(Fact):
 class OrmOffsetFact(Fact):
     """ORM pagination that sends ``OFFSET`` (``span`` is the offset as written, or the pagination
     class or call). ``kind`` is ``slice`` (Django ``qs[a:b]``), ``offset`` (SQLAlchemy
-    ``.offset(x)``), ``paginator`` (Django ``Paginator``) or ``drf`` (DRF page-number or
-    limit-offset pagination, ``name`` the class). ``value`` is a literal offset."""
+    ``.offset(x)``), ``paginator`` (Django ``Paginator``), ``drf`` (DRF page-number or
+    limit-offset pagination, ``name`` the class) or ``drf-default`` (the same named by the
+    ``DEFAULT_PAGINATION_CLASS`` setting). ``value`` is a literal offset."""
 
     kind: str
     name: str
     value: int | None = None
     has_order_by: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DrfSettingsFact(Fact):
+    """A settings module's ``REST_FRAMEWORK`` dict (``span`` is its assignment): the dotted
+    ``DEFAULT_PAGINATION_CLASS`` (``None`` when unset or ``None``) and whether ``PAGE_SIZE`` is
+    set to a page size (a non-literal value counts as set)."""
+
+    pagination_class: str | None = None
+    page_size: bool = False
 
 
 @dataclass(frozen=True, slots=True)

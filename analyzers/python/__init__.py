@@ -27,6 +27,7 @@ from dbsense.analyzers.python.connections import ConnectionSetups
 from dbsense.analyzers.python.constant_reads import ConstantReads
 from dbsense.analyzers.python.django import DjangoModels
 from dbsense.analyzers.python.django_migrations import DjangoMigration
+from dbsense.analyzers.python.drf_settings import DrfSettings
 from dbsense.analyzers.python.elasticsearch import EsCalls
 from dbsense.analyzers.python.existence import ExistenceChecks
 from dbsense.analyzers.python.imports import ImportMap
@@ -101,6 +102,7 @@ def _frontends(
         Serializers(parsed, imports, module).facts,
         ConstantReads(parsed, imports).facts,
         Pagination(parsed, imports).facts,
+        DrfSettings(parsed).facts,
         PatternLookups(parsed, imports).facts,
     ]
 

@@ -22,6 +22,7 @@ from dbsense.analyzers.ir import (
     QuerySource,
     Span,
 )
+from dbsense.analyzers.python.evaluations import RowEvaluations
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.queries import QueryFinder
 from dbsense.analyzers.python.scopes import FunctionNode, Loop, Scopes, lambda_loop
@@ -44,6 +45,7 @@ class AccessPatterns:
 
     def facts(self) -> Iterator[Fact]:
         yield from self._functions(self.source.tree.body, None)
+        seen: set[Span] = set()
         for node in ast.walk(self.source.tree):
             if isinstance(node, (ast.For, ast.AsyncFor)):
                 fact = self._for_loop(node)
@@ -54,6 +56,16 @@ class AccessPatterns:
             else:
                 continue
             if fact is not None:
+                if fact.source is not None and fact.source.query_span is not None:
+                    seen.add(fact.source.query_span)
+                yield fact
+        evaluations = RowEvaluations(
+            self.source, self.imports, self.module, self.scopes, self._source, self._qualified
+        )
+        for fact in evaluations.facts():
+            span = fact.source.query_span if fact.source is not None else None
+            if span is not None and span not in seen:  # one fact per query: loops come first
+                seen.add(span)
                 yield fact
 
     # --- functions -------------------------------------------------------------------------
@@ -149,13 +161,9 @@ class AccessPatterns:
         queries = tuple(self._loop_queries(body, node, set(roots)))
         if not (accesses or calls or queries or source):
             return None
-        qualified = None
-        if function is not None:
-            qualified = (
-                f"{self.module}.{owner.name}.{function.name}"
-                if owner
-                else f"{self.module}.{function.name}"
-            )
+        escape = source is not None and (
+            _uses_whole_row(body, roots) or self._shared(iterable, function)
+        )
         return LoopFact(
             header,
             source.framework if source else "python",
@@ -164,8 +172,34 @@ class AccessPatterns:
             accesses,
             calls,
             queries,
-            qualified,
+            self._qualified(function),
             self.scopes.request_kind(function),
+            rows_escape=escape,
+        )
+
+    def _qualified(self, function: FunctionNode | None) -> str | None:
+        if function is None:
+            return None
+        owner = self.scopes.class_of(function)
+        if owner is not None:
+            return f"{self.module}.{owner.name}.{function.name}"
+        return f"{self.module}.{function.name}"
+
+    def _shared(self, iterable: ast.expr, function: FunctionNode | None) -> bool:
+        """True when the name a loop iterates is read elsewhere after it was last bound (its
+        rows reach more code than this loop)."""
+        if not isinstance(iterable, ast.Name):
+            return False
+        scope: ast.AST = function if function is not None else self.source.tree
+        value = self._last_assignment(iterable.id, iterable, function)
+        after = self.source.span(value).end if value is not None else 0
+        return any(
+            isinstance(node, ast.Name)
+            and node.id == iterable.id
+            and isinstance(node.ctx, ast.Load)
+            and node is not iterable
+            and self.source.span(node).start >= after
+            for node in ast.walk(scope)
         )
 
     def _source(
@@ -448,6 +482,21 @@ def _walk(body: list[ast.AST], roots: Roots | None = None) -> Iterator[ast.AST]:
         if isinstance(node, ast.Lambda) and roots and _shadows(node, roots):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _uses_whole_row(body: list[ast.AST], roots: Roots) -> bool:
+    """True when the loop variable (or a plain alias of it) is used other than as the object
+    of an attribute read: passed to a call, stored, returned, yielded, compared."""
+    rows = {name for name, (_, path) in roots.items() if path == ()}
+    parents: dict[int, ast.AST] = {}
+    for node in _walk(body, roots):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+        if isinstance(node, ast.Name) and node.id in rows and isinstance(node.ctx, ast.Load):
+            parent = parents.get(id(node))
+            if not (isinstance(parent, ast.Attribute) and parent.value is node):
+                return True
+    return False
 
 
 def _shadows(lam: ast.Lambda, roots: Roots) -> bool:
