@@ -539,6 +539,10 @@ class ModelFact(Fact):
     relations: tuple[RelationDef, ...] = ()
     bases: tuple[str, ...] = ()
     abstract: bool = False
+    # (attribute, column) of every column the model maps, in declaration order: Django's
+    # implicit ``id`` and ``<fk>_id`` attributes included.
+    columns: tuple[tuple[str, str], ...] = ()
+    deferred: tuple[str, ...] = ()  # attributes not loaded with the row (SQLAlchemy deferral)
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,6 +595,7 @@ class QuerySource:
     loader_names: tuple[tuple[str, str], ...] = ()  # ("selectinload", local name) in scope
     bounded: bool = False  # sliced, limited, paginated, streamed or filtered on a key
     query_span: Span | None = None  # the query expression the loop iterates
+    restricted: bool = False  # loads only some columns: ``only``/``defer``, ``load_only``...
 
 
 @dataclass(frozen=True, slots=True)
