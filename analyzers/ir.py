@@ -674,6 +674,7 @@ class ConnectionSetupFact(Fact):
     max_overflow: int | None = None
     null_pool: bool = False
     port: int | None = None
+    driver: str | None = None  # SQLAlchemy URL driver: ``psycopg2``, ``psycopg``, ``asyncpg``...
 
 
 @dataclass(frozen=True, slots=True)
@@ -894,6 +895,22 @@ class OrmOffsetFact(Fact):
     name: str
     value: int | None = None
     has_order_by: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrmComparisonFact(Fact):
+    """A SQLAlchemy column compared with a Python number (``span`` is the comparison):
+    ``Model.attr == 10.5``, ``.in_([...])``, ``.between(a, b)``, ``filter_by(attr=...)``.
+    ``model`` is the class as qualified in the module; ``value_kind`` is the literal's Python
+    type (``int``, ``float`` or ``decimal``) and ``value`` its text as the driver inlines it
+    (``Decimal("10.0")`` is ``10.0``)."""
+
+    model: str
+    attr: str
+    operator: str
+    value: str
+    value_span: Span
+    value_kind: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from dbsense.analyzers.ir import (
 )
 from dbsense.analyzers.python.access import AccessPatterns
 from dbsense.analyzers.python.alembic import AlembicRevision
+from dbsense.analyzers.python.comparisons import OrmComparisons
 from dbsense.analyzers.python.connections import ConnectionSetups
 from dbsense.analyzers.python.constant_reads import ConstantReads
 from dbsense.analyzers.python.django import DjangoModels
@@ -104,6 +105,7 @@ def _frontends(
         Pagination(parsed, imports).facts,
         DrfSettings(parsed).facts,
         PatternLookups(parsed, imports).facts,
+        OrmComparisons(parsed, imports).facts,
     ]
 
 
