@@ -29,6 +29,7 @@ from dbsense.analyzers.python.scopes import FunctionNode, Loop, Scopes, lambda_l
 from dbsense.analyzers.python.source import PythonSource
 
 Roots = dict[str, tuple[str, tuple[str, ...]]]  # local name -> (tracked variable, path)
+_Position = tuple[int, int]  # (line, UTF-8 column) as ``ast`` reports it: ordered in a file
 _ITERATING_METHODS = {"all", "iterator"}
 _EXITS = (ast.Return, ast.Break, ast.Raise)
 
@@ -42,6 +43,10 @@ class AccessPatterns:
         self.module = module
         self.scopes = Scopes(source.tree, imports)
         self.finder = QueryFinder(source, imports)
+        # per scope (by id): name -> (start, end, value) of its single-name assignments, and
+        # name -> (start, node) of its loads; positions are (line, column) pairs
+        self._assigned: dict[int, dict[str, list[tuple[_Position, _Position, ast.expr]]]] = {}
+        self._loads: dict[int, dict[str, list[tuple[_Position, ast.Name]]]] = {}
 
     def facts(self) -> Iterator[Fact]:
         yield from self._functions(self.source.tree.body, None)
@@ -60,7 +65,12 @@ class AccessPatterns:
                     seen.add(fact.source.query_span)
                 yield fact
         evaluations = RowEvaluations(
-            self.source, self.imports, self.module, self.scopes, self._source, self._qualified
+            self.source,
+            self.imports,
+            self.scopes,
+            self._source,
+            self._qualified,
+            self._last_assignment,
         )
         for fact in evaluations.facts():
             span = fact.source.query_span if fact.source is not None else None
@@ -162,7 +172,7 @@ class AccessPatterns:
         if not (accesses or calls or queries or source):
             return None
         escape = source is not None and (
-            _uses_whole_row(body, roots) or self._shared(iterable, function)
+            self._uses_whole_row(body, roots) or self._shared(iterable, function)
         )
         return LoopFact(
             header,
@@ -176,6 +186,17 @@ class AccessPatterns:
             self.scopes.request_kind(function),
             rows_escape=escape,
         )
+
+    def _uses_whole_row(self, body: list[ast.AST], roots: Roots) -> bool:
+        """True when the loop variable (or a plain alias of it) is used other than as the
+        object of an attribute read: passed to a call, stored, returned, yielded, compared."""
+        rows = {name for name, (_, path) in roots.items() if path == ()}
+        for node in _walk(body, roots):
+            if isinstance(node, ast.Name) and node.id in rows and isinstance(node.ctx, ast.Load):
+                parent = self.scopes.parent(node)
+                if not (isinstance(parent, ast.Attribute) and parent.value is node):
+                    return True
+        return False
 
     def _qualified(self, function: FunctionNode | None) -> str | None:
         if function is None:
@@ -192,14 +213,15 @@ class AccessPatterns:
             return False
         scope: ast.AST = function if function is not None else self.source.tree
         value = self._last_assignment(iterable.id, iterable, function)
-        after = self.source.span(value).end if value is not None else 0
+        after = _end(value) if value is not None else (0, 0)
+        loads = self._loads.get(id(scope))
+        if loads is None:
+            loads = self._loads[id(scope)] = {}
+            for node in ast.walk(scope):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    loads.setdefault(node.id, []).append((_start(node), node))
         return any(
-            isinstance(node, ast.Name)
-            and node.id == iterable.id
-            and isinstance(node.ctx, ast.Load)
-            and node is not iterable
-            and self.source.span(node).start >= after
-            for node in ast.walk(scope)
+            start >= after and node is not iterable for start, node in loads.get(iterable.id, ())
         )
 
     def _source(
@@ -235,18 +257,28 @@ class AccessPatterns:
     ) -> ast.expr | None:
         scope: ast.AST = function if function is not None else self.source.tree
         anchor = before.target if isinstance(before, ast.comprehension) else before
-        limit = self.source.span(anchor).start
+        limit = _start(anchor)
         found: ast.expr | None = None
-        for node in ast.walk(scope):
-            if (
-                isinstance(node, ast.Assign)
-                and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == name
-                and self.source.span(node).end <= limit
-                and (found is None or self.source.span(node).start > self.source.span(found).start)
-            ):
-                found = node.value
+        latest: _Position = (-1, -1)
+        for start, end, value in self._assignments(scope).get(name, ()):
+            if end <= limit and start > latest:
+                found, latest = value, start
+        return found
+
+    def _assignments(
+        self, scope: ast.AST
+    ) -> dict[str, list[tuple[_Position, _Position, ast.expr]]]:
+        found = self._assigned.get(id(scope))
+        if found is None:
+            found = self._assigned[id(scope)] = {}
+            for node in ast.walk(scope):
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                ):
+                    entry = (_start(node), _end(node), node.value)
+                    found.setdefault(node.targets[0].id, []).append(entry)
         return found
 
     def _expand(
@@ -469,6 +501,14 @@ def _strip_iteration(node: ast.AST) -> ast.AST:
     return node
 
 
+def _start(node: ast.AST) -> _Position:
+    return (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+
+def _end(node: ast.AST) -> _Position:
+    return (node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+
+
 def _walk(body: list[ast.AST], roots: Roots | None = None) -> Iterator[ast.AST]:
     """Nodes of ``body`` in source order, not entering nested functions or classes. Lambdas
     are entered (``map``/``sorted`` run them right there), except one whose parameter shadows a
@@ -482,21 +522,6 @@ def _walk(body: list[ast.AST], roots: Roots | None = None) -> Iterator[ast.AST]:
         if isinstance(node, ast.Lambda) and roots and _shadows(node, roots):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
-def _uses_whole_row(body: list[ast.AST], roots: Roots) -> bool:
-    """True when the loop variable (or a plain alias of it) is used other than as the object
-    of an attribute read: passed to a call, stored, returned, yielded, compared."""
-    rows = {name for name, (_, path) in roots.items() if path == ()}
-    parents: dict[int, ast.AST] = {}
-    for node in _walk(body, roots):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-        if isinstance(node, ast.Name) and node.id in rows and isinstance(node.ctx, ast.Load):
-            parent = parents.get(id(node))
-            if not (isinstance(parent, ast.Attribute) and parent.value is node):
-                return True
-    return False
 
 
 def _shadows(lam: ast.Lambda, roots: Roots) -> bool:

@@ -22,6 +22,7 @@ from dbsense.analyzers.python.source import PythonSource, keyword, literal
 
 Resolve = Callable[[ast.expr, ast.AST, FunctionNode | None], QuerySource | None]
 Qualify = Callable[[FunctionNode | None], str | None]
+Assigned = Callable[[str, ast.AST, FunctionNode | None], ast.expr | None]
 
 _MATERIALISERS = {"list", "tuple", "set", "sorted"}
 # callable -> position of the context argument
@@ -49,17 +50,20 @@ class RowEvaluations:
         self,
         source: PythonSource,
         imports: ImportMap,
-        module: str,
         scopes: Scopes,
         resolve: Resolve,
         qualify: Qualify,
+        assigned: Assigned,
     ) -> None:
+        """``resolve`` gives the query an expression evaluates to, ``qualify`` a function's
+        qualified name, ``assigned`` the value a name was last bound to before a node."""
         self.source = source
         self.imports = imports
-        self.module = module
+        self.module = imports.module
         self.scopes = scopes
         self.resolve = resolve
         self.qualify = qualify
+        self.assigned = assigned
 
     def facts(self) -> Iterator[LoopFact]:
         for node in ast.walk(self.source.tree):
@@ -99,29 +103,13 @@ class RowEvaluations:
         function = self.scopes.function_of(call)
         values = list(_dict_values(context))
         if isinstance(context, ast.Name):
-            bound = self._assigned(context.id, call, function)
+            bound = self.assigned(context.id, call, function)
             values.extend(_dict_values(bound) if bound is not None else ())
             values.extend(self._added(context.id, function))
         for value in values:
             fact = self._fact(value, call, "template")
             if fact is not None:
                 yield fact
-
-    def _assigned(
-        self, name: str, before: ast.AST, function: FunctionNode | None
-    ) -> ast.expr | None:
-        scope: ast.AST = function if function is not None else self.source.tree
-        limit = self.source.span(before).start
-        found: ast.Assign | None = None
-        for node in ast.walk(scope):
-            if (
-                isinstance(node, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-                and self.source.span(node).end <= limit
-                and (found is None or self.source.span(node).start > self.source.span(found).start)
-            ):
-                found = node
-        return found.value if found is not None else None
 
     def _added(self, name: str, function: FunctionNode | None) -> Iterator[ast.expr]:
         """Values put into dict ``name``: ``name["k"] = v`` and ``name.update(...)``."""
