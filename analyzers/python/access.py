@@ -22,7 +22,7 @@ from dbsense.analyzers.ir import (
     QuerySource,
     Span,
 )
-from dbsense.analyzers.python.evaluations import RowEvaluations
+from dbsense.analyzers.python.evaluations import MATERIALISERS, RowEvaluations
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.queries import QueryFinder
 from dbsense.analyzers.python.scopes import FunctionNode, Loop, Scopes, lambda_loop
@@ -474,15 +474,12 @@ def _chain_root(node: ast.AST) -> ast.AST:
     return node
 
 
-_MATERIALISERS = {"list", "tuple", "sorted", "set"}
-
-
 def _materialised(node: ast.expr) -> ast.expr:
     """``list(qs)`` (or ``tuple``, ``sorted``, ``set``) holds the rows of ``qs``."""
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
-        and node.func.id in _MATERIALISERS
+        and node.func.id in MATERIALISERS
         and len(node.args) == 1
     ):
         return node.args[0]

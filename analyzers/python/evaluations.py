@@ -24,7 +24,7 @@ Resolve = Callable[[ast.expr, ast.AST, FunctionNode | None], QuerySource | None]
 Qualify = Callable[[FunctionNode | None], str | None]
 Assigned = Callable[[str, ast.AST, FunctionNode | None], ast.expr | None]
 
-_MATERIALISERS = {"list", "tuple", "set", "sorted"}
+MATERIALISERS = {"list", "tuple", "set", "sorted"}  # builtins that hold every row
 # callable -> position of the context argument
 _RENDERERS = {
     "django.shortcuts.render": 2,
@@ -78,7 +78,7 @@ class RowEvaluations:
         func = call.func
         if (
             isinstance(func, ast.Name)
-            and func.id in _MATERIALISERS
+            and func.id in MATERIALISERS
             and len(call.args) == 1
             and lambda_loop(call) is None
         ):
