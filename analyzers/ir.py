@@ -231,6 +231,10 @@ class UnitFacts:
     unit_id: str | None = None
     depends_on: tuple[str, ...] = ()
     dump: bool = False
+    # Django: the migrations a squashed migration stands for (``replaces``), and those that must
+    # come after this one (``run_before``), as unit ids.
+    replaces: tuple[str, ...] = ()
+    run_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,24 +275,31 @@ class AlterColumnTypeFact(Fact):
 
 @dataclass(frozen=True, slots=True)
 class AlterColumnNullFact(Fact):
-    """``ALTER COLUMN c SET NOT NULL`` (``not_null``) or ``DROP NOT NULL``."""
+    """``ALTER COLUMN c SET NOT NULL`` (``not_null``) or ``DROP NOT NULL``.
+
+    ``restated`` marks a framework operation that states the whole column again (Django
+    ``AlterField``): it changes nullability only when the column's state just before differs,
+    which rules learn from the replayed history."""
 
     table: QualifiedName
     column: str
     action_span: Span
     not_null: bool
     table_created_in_unit: bool = False
+    restated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class AlterColumnDefaultFact(Fact):
-    """``ALTER COLUMN c SET DEFAULT e`` or ``DROP DEFAULT`` (``default`` is ``None``)."""
+    """``ALTER COLUMN c SET DEFAULT e`` or ``DROP DEFAULT`` (``default`` is ``None``);
+    ``restated`` as for :class:`AlterColumnNullFact`."""
 
     table: QualifiedName
     column: str
     action_span: Span
     default: str | None
     table_created_in_unit: bool = False
+    restated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,6 +539,10 @@ class ModelFact(Fact):
     relations: tuple[RelationDef, ...] = ()
     bases: tuple[str, ...] = ()
     abstract: bool = False
+    # (attribute, column) of every column the model maps, in declaration order: Django's
+    # implicit ``id`` and ``<fk>_id`` attributes included.
+    columns: tuple[tuple[str, str], ...] = ()
+    deferred: tuple[str, ...] = ()  # attributes not loaded with the row (SQLAlchemy deferral)
 
 
 @dataclass(frozen=True, slots=True)
@@ -580,13 +595,23 @@ class QuerySource:
     loader_names: tuple[tuple[str, str], ...] = ()  # ("selectinload", local name) in scope
     bounded: bool = False  # sliced, limited, paginated, streamed or filtered on a key
     query_span: Span | None = None  # the query expression the loop iterates
+    restricted: bool = False  # loads only some columns: ``only``/``defer``, ``load_only``...
 
 
 @dataclass(frozen=True, slots=True)
 class LoopFact(Fact):
     """A loop (``span`` is its header) with what runs per pass: attribute paths read from the
     loop variable (aliases and nested loops over its relations included), workspace calls, and
-    the direct queries whose innermost loop it is."""
+    the direct queries whose innermost loop it is.
+
+    ``kind`` says what iterates the rows: ``loop`` (``for``, ``while``, a comprehension, a
+    lambda run per element), ``list`` (``list(qs)``, ``tuple``, ``set``, ``sorted``),
+    ``template`` (a queryset in a template context), ``serializer`` (DRF ``many=True``) or
+    ``list-view`` (a DRF list view's ``queryset``; ``function`` is then the view class and
+    ``pagination`` its ``pagination_class``: ``None`` when it inherits
+    ``DEFAULT_PAGINATION_CLASS``, ``""`` when set to ``None``). ``rows_escape`` is True when
+    the loop variable is used other than by reading attributes (passed on, stored, returned)
+    or the query's rows are used elsewhere too, so the attributes read are not all visible."""
 
     variable: str | None
     source: QuerySource | None
@@ -595,6 +620,9 @@ class LoopFact(Fact):
     queries: tuple[QueryCall, ...] = ()
     function: str | None = None  # qualified name of the enclosing function
     request_kind: str | None = None
+    kind: str = "loop"
+    pagination: str | None = None
+    rows_escape: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -646,6 +674,7 @@ class ConnectionSetupFact(Fact):
     max_overflow: int | None = None
     null_pool: bool = False
     port: int | None = None
+    driver: str | None = None  # SQLAlchemy URL driver: ``psycopg2``, ``psycopg``, ``asyncpg``...
 
 
 @dataclass(frozen=True, slots=True)
@@ -858,13 +887,40 @@ class ConstantReadFact(Fact):
 class OrmOffsetFact(Fact):
     """ORM pagination that sends ``OFFSET`` (``span`` is the offset as written, or the pagination
     class or call). ``kind`` is ``slice`` (Django ``qs[a:b]``), ``offset`` (SQLAlchemy
-    ``.offset(x)``), ``paginator`` (Django ``Paginator``) or ``drf`` (DRF page-number or
-    limit-offset pagination, ``name`` the class). ``value`` is a literal offset."""
+    ``.offset(x)``), ``paginator`` (Django ``Paginator``), ``drf`` (DRF page-number or
+    limit-offset pagination, ``name`` the class) or ``drf-default`` (the same named by the
+    ``DEFAULT_PAGINATION_CLASS`` setting). ``value`` is a literal offset."""
 
     kind: str
     name: str
     value: int | None = None
     has_order_by: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrmComparisonFact(Fact):
+    """A SQLAlchemy column compared with a Python number (``span`` is the comparison):
+    ``Model.attr == 10.5``, ``.in_([...])``, ``.between(a, b)``, ``filter_by(attr=...)``.
+    ``model`` is the class as qualified in the module; ``value_kind`` is the literal's Python
+    type (``int``, ``float`` or ``decimal``) and ``value`` its text as the driver inlines it
+    (``Decimal("10.0")`` is ``10.0``)."""
+
+    model: str
+    attr: str
+    operator: str
+    value: str
+    value_span: Span
+    value_kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrfSettingsFact(Fact):
+    """A settings module's ``REST_FRAMEWORK`` dict (``span`` is its assignment): the dotted
+    ``DEFAULT_PAGINATION_CLASS`` (``None`` when unset or ``None``) and whether ``PAGE_SIZE`` is
+    set to a page size (a non-literal value counts as set)."""
+
+    pagination_class: str | None = None
+    page_size: bool = False
 
 
 @dataclass(frozen=True, slots=True)

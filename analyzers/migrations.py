@@ -12,6 +12,10 @@ The replay order is:
 3. **Graph-ordered units** (``UnitFacts.unit_id`` / ``depends_on``, filled by the Alembic and
    Django front-ends): a topological order of their dependency graph, merges and branches
    included. Ties, and the units of a cycle, go by natural path order, so the order is stable.
+   Django's ``run_before`` adds the reverse edge. A squashed migration (``replaces``) is
+   replayed instead of the migrations it replaces, as Django does on a database where none of
+   them is applied (the offline view): they leave the graph, and edges to them lead to the
+   squash.
 4. **ORM model declarations of migrated tables** (Django models, SQLAlchemy tables whose
    table a migration creates), by natural path: laid over the migrated schema (see
    ``Catalog``), never replayed under it. Model tables no migration creates stay with the
@@ -82,8 +86,41 @@ def _file_key(path: str) -> tuple:
     return (natural_key(str(pure.parent)), 1, (), natural_key(name))
 
 
+def _squash(units: list[UnitFacts]) -> list[UnitFacts]:
+    """The graph with squashed migrations in place of those they replace, and ``run_before``
+    turned into dependencies (Django's ``MigrationLoader.build_graph`` with nothing applied)."""
+    replaced_by: dict[str, str] = {}
+    for unit in units:
+        for replaced in unit.replaces:
+            if replaced != unit.unit_id and unit.unit_id is not None:
+                replaced_by.setdefault(replaced, unit.unit_id)
+
+    def resolve(key: str) -> str:
+        seen = {key}
+        while key in replaced_by and replaced_by[key] not in seen:  # a squash of a squash
+            key = replaced_by[key]
+            seen.add(key)
+        return key
+
+    kept = [unit for unit in units if unit.unit_id not in replaced_by]
+    before: dict[str, list[str]] = {}
+    for unit in units:
+        for follower in unit.run_before:
+            before.setdefault(resolve(follower), []).append(resolve(unit.unit_id or ""))
+    if not replaced_by and not before:
+        return units
+    result: list[UnitFacts] = []
+    for unit in kept:
+        own = unit.unit_id or ""
+        depends = [resolve(dep) for dep in (*unit.depends_on, *before.get(own, ()))]
+        depends = [dep for dep in dict.fromkeys(depends) if dep != own]
+        result.append(replace(unit, depends_on=tuple(depends)))
+    return result
+
+
 def _graph_order(units: list[UnitFacts]) -> list[UnitFacts]:
     """Kahn's algorithm; the ready unit with the smallest natural path goes first."""
+    units = _squash(units)
     by_id = {unit.unit_id: unit for unit in units}
     waiting: dict[str, int] = {}
     followers: dict[str, list[UnitFacts]] = {}

@@ -23,10 +23,12 @@ from dbsense.analyzers.ir import (
 )
 from dbsense.analyzers.python.access import AccessPatterns
 from dbsense.analyzers.python.alembic import AlembicRevision
+from dbsense.analyzers.python.comparisons import OrmComparisons
 from dbsense.analyzers.python.connections import ConnectionSetups
 from dbsense.analyzers.python.constant_reads import ConstantReads
 from dbsense.analyzers.python.django import DjangoModels
 from dbsense.analyzers.python.django_migrations import DjangoMigration
+from dbsense.analyzers.python.drf_settings import DrfSettings
 from dbsense.analyzers.python.elasticsearch import EsCalls
 from dbsense.analyzers.python.existence import ExistenceChecks
 from dbsense.analyzers.python.imports import ImportMap
@@ -81,6 +83,8 @@ def analyze_python(source: SourceFile, deadline: Deadline | None = None) -> Unit
         suppressions=suppressions,
         unit_id=migration.unit_id if migration is not None else None,
         depends_on=migration.depends_on if migration is not None else (),
+        replaces=django.replaces if migration is django else (),
+        run_before=django.run_before if migration is django else (),
     )
 
 
@@ -99,7 +103,9 @@ def _frontends(
         Serializers(parsed, imports, module).facts,
         ConstantReads(parsed, imports).facts,
         Pagination(parsed, imports).facts,
+        DrfSettings(parsed).facts,
         PatternLookups(parsed, imports).facts,
+        OrmComparisons(parsed, imports).facts,
     ]
 
 

@@ -22,12 +22,14 @@ from dbsense.analyzers.ir import (
     QuerySource,
     Span,
 )
+from dbsense.analyzers.python.evaluations import MATERIALISERS, RowEvaluations
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.queries import QueryFinder
-from dbsense.analyzers.python.scopes import FunctionNode, Loop, Scopes
+from dbsense.analyzers.python.scopes import FunctionNode, Loop, Scopes, lambda_loop
 from dbsense.analyzers.python.source import PythonSource
 
 Roots = dict[str, tuple[str, tuple[str, ...]]]  # local name -> (tracked variable, path)
+_Position = tuple[int, int]  # (line, UTF-8 column) as ``ast`` reports it: ordered in a file
 _ITERATING_METHODS = {"all", "iterator"}
 _EXITS = (ast.Return, ast.Break, ast.Raise)
 
@@ -41,17 +43,39 @@ class AccessPatterns:
         self.module = module
         self.scopes = Scopes(source.tree, imports)
         self.finder = QueryFinder(source, imports)
+        # per scope (by id): name -> (start, end, value) of its single-name assignments, and
+        # name -> (start, node) of its loads; positions are (line, column) pairs
+        self._assigned: dict[int, dict[str, list[tuple[_Position, _Position, ast.expr]]]] = {}
+        self._loads: dict[int, dict[str, list[tuple[_Position, ast.Name]]]] = {}
 
     def facts(self) -> Iterator[Fact]:
         yield from self._functions(self.source.tree.body, None)
+        seen: set[Span] = set()
         for node in ast.walk(self.source.tree):
             if isinstance(node, (ast.For, ast.AsyncFor)):
                 fact = self._for_loop(node)
             elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
                 fact = self._comprehension(node)
+            elif isinstance(node, ast.Call) and (loop := lambda_loop(node)) is not None:
+                fact = self._lambda_loop(node, *loop)
             else:
                 continue
             if fact is not None:
+                if fact.source is not None and fact.source.query_span is not None:
+                    seen.add(fact.source.query_span)
+                yield fact
+        evaluations = RowEvaluations(
+            self.source,
+            self.imports,
+            self.scopes,
+            self._source,
+            self._qualified,
+            self._last_assignment,
+        )
+        for fact in evaluations.facts():
+            span = fact.source.query_span if fact.source is not None else None
+            if span is not None and span not in seen:  # one fact per query: loops come first
+                seen.add(span)
                 yield fact
 
     # --- functions -------------------------------------------------------------------------
@@ -119,6 +143,13 @@ class AccessPatterns:
         header = Span(self.source.span(first.target).start, self.source.span(first.iter).end)
         return self._loop(first, first.target, first.iter, elements, header)
 
+    def _lambda_loop(self, call: ast.Call, lam: ast.Lambda, iterable: ast.expr) -> LoopFact | None:
+        """``map(lambda o: o.customer.name, orders)`` and friends: the lambda's body runs once
+        per element, like a loop body."""
+        params = lam.args.args
+        target = ast.Name(params[0].arg) if len(params) == 1 else ast.Tuple([])
+        return self._loop(call, target, iterable, [lam.body], self.source.span(call))
+
     def _loop(
         self,
         node: ast.AST,
@@ -140,13 +171,9 @@ class AccessPatterns:
         queries = tuple(self._loop_queries(body, node, set(roots)))
         if not (accesses or calls or queries or source):
             return None
-        qualified = None
-        if function is not None:
-            qualified = (
-                f"{self.module}.{owner.name}.{function.name}"
-                if owner
-                else f"{self.module}.{function.name}"
-            )
+        escape = source is not None and (
+            self._uses_whole_row(body, roots) or self._shared(iterable, function)
+        )
         return LoopFact(
             header,
             source.framework if source else "python",
@@ -155,8 +182,46 @@ class AccessPatterns:
             accesses,
             calls,
             queries,
-            qualified,
+            self._qualified(function),
             self.scopes.request_kind(function),
+            rows_escape=escape,
+        )
+
+    def _uses_whole_row(self, body: list[ast.AST], roots: Roots) -> bool:
+        """True when the loop variable (or a plain alias of it) is used other than as the
+        object of an attribute read: passed to a call, stored, returned, yielded, compared."""
+        rows = {name for name, (_, path) in roots.items() if path == ()}
+        for node in _walk(body, roots):
+            if isinstance(node, ast.Name) and node.id in rows and isinstance(node.ctx, ast.Load):
+                parent = self.scopes.parent(node)
+                if not (isinstance(parent, ast.Attribute) and parent.value is node):
+                    return True
+        return False
+
+    def _qualified(self, function: FunctionNode | None) -> str | None:
+        if function is None:
+            return None
+        owner = self.scopes.class_of(function)
+        if owner is not None:
+            return f"{self.module}.{owner.name}.{function.name}"
+        return f"{self.module}.{function.name}"
+
+    def _shared(self, iterable: ast.expr, function: FunctionNode | None) -> bool:
+        """True when the name a loop iterates is read elsewhere after it was last bound (its
+        rows reach more code than this loop)."""
+        if not isinstance(iterable, ast.Name):
+            return False
+        scope: ast.AST = function if function is not None else self.source.tree
+        value = self._last_assignment(iterable.id, iterable, function)
+        after = _end(value) if value is not None else (0, 0)
+        loads = self._loads.get(id(scope))
+        if loads is None:
+            loads = self._loads[id(scope)] = {}
+            for node in ast.walk(scope):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    loads.setdefault(node.id, []).append((_start(node), node))
+        return any(
+            start >= after and node is not iterable for start, node in loads.get(iterable.id, ())
         )
 
     def _source(
@@ -166,8 +231,10 @@ class AccessPatterns:
             value = self._last_assignment(iterable.id, loop, function)
             if value is None:
                 return None
+            value = _materialised(value)
             return self.finder.loop_source(self._expand(value, iterable.id, loop, function), value)
-        return self.finder.loop_source(self._inline_arguments(iterable, loop, function))
+        iterable = _materialised(iterable)
+        return self.finder.loop_source(self._inline_arguments(iterable, loop, function), iterable)
 
     def _inline_arguments(
         self, iterable: ast.expr, loop: ast.AST, function: FunctionNode | None
@@ -190,18 +257,28 @@ class AccessPatterns:
     ) -> ast.expr | None:
         scope: ast.AST = function if function is not None else self.source.tree
         anchor = before.target if isinstance(before, ast.comprehension) else before
-        limit = self.source.span(anchor).start
+        limit = _start(anchor)
         found: ast.expr | None = None
-        for node in ast.walk(scope):
-            if (
-                isinstance(node, ast.Assign)
-                and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == name
-                and self.source.span(node).end <= limit
-                and (found is None or self.source.span(node).start > self.source.span(found).start)
-            ):
-                found = node.value
+        latest: _Position = (-1, -1)
+        for start, end, value in self._assignments(scope).get(name, ()):
+            if end <= limit and start > latest:
+                found, latest = value, start
+        return found
+
+    def _assignments(
+        self, scope: ast.AST
+    ) -> dict[str, list[tuple[_Position, _Position, ast.expr]]]:
+        found = self._assigned.get(id(scope))
+        if found is None:
+            found = self._assigned[id(scope)] = {}
+            for node in ast.walk(scope):
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                ):
+                    entry = (_start(node), _end(node), node.value)
+                    found.setdefault(node.targets[0].id, []).append(entry)
         return found
 
     def _expand(
@@ -238,11 +315,16 @@ class AccessPatterns:
         """Names bound from a tracked variable's attributes: ``c = o.customer``,
         ``for i in o.items.all()``, ``[i for i in o.items.all()]``."""
         for _ in range(2):
-            for node in _walk(body):
+            for node in _walk(body, roots):
                 if isinstance(node, ast.Assign) and len(node.targets) == 1:
                     target, value = node.targets[0], node.value
                 elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                     target, value = node.target, _strip_iteration(node.iter)
+                elif isinstance(node, ast.Call) and (loop := lambda_loop(node)) is not None:
+                    params = loop[0].args.args
+                    if len(params) != 1:
+                        continue
+                    target, value = ast.Name(params[0].arg), _strip_iteration(loop[1])
                 else:
                     continue
                 if not isinstance(target, ast.Name) or target.id in roots:
@@ -262,7 +344,7 @@ class AccessPatterns:
         return None
 
     def _accesses(self, body: list[ast.AST], roots: Roots) -> Iterator[tuple[str, AttributeAccess]]:
-        for node in _walk(body):
+        for node in _walk(body, roots):
             if not (isinstance(node, ast.Name) and node.id in roots):
                 continue
             if not isinstance(node.ctx, ast.Load):
@@ -392,6 +474,18 @@ def _chain_root(node: ast.AST) -> ast.AST:
     return node
 
 
+def _materialised(node: ast.expr) -> ast.expr:
+    """``list(qs)`` (or ``tuple``, ``sorted``, ``set``) holds the rows of ``qs``."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in MATERIALISERS
+        and len(node.args) == 1
+    ):
+        return node.args[0]
+    return node
+
+
 def _strip_iteration(node: ast.AST) -> ast.AST:
     """``o.items.all()`` iterates ``o.items``."""
     if (
@@ -404,15 +498,31 @@ def _strip_iteration(node: ast.AST) -> ast.AST:
     return node
 
 
-def _walk(body: list[ast.AST]) -> Iterator[ast.AST]:
-    """Nodes of ``body`` in source order, not entering nested functions or classes."""
+def _start(node: ast.AST) -> _Position:
+    return (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+
+def _end(node: ast.AST) -> _Position:
+    return (node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+
+
+def _walk(body: list[ast.AST], roots: Roots | None = None) -> Iterator[ast.AST]:
+    """Nodes of ``body`` in source order, not entering nested functions or classes. Lambdas
+    are entered (``map``/``sorted`` run them right there), except one whose parameter shadows a
+    tracked variable of ``roots`` (the loop variable or a parameter itself)."""
     stack = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Lambda) and roots and _shadows(node, roots):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _shadows(lam: ast.Lambda, roots: Roots) -> bool:
+    return any(roots.get(arg.arg) == (arg.arg, ()) for arg in lam.args.args)
 
 
 def _calls_in(body: list[ast.AST]) -> Iterator[ast.Call]:

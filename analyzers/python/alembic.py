@@ -1,6 +1,15 @@
 """Alembic revisions: ``op.*`` calls in ``upgrade()`` -> the DDL facts SQL files produce, with
 origin ``alembic``, plus the revision graph (``revision`` / ``down_revision`` / ``depends_on``).
 
+``with op.batch_alter_table("t") as batch_op:`` blocks give the same facts for the
+``batch_op.*`` calls as the ``op.*`` forms on table ``t``. On PostgreSQL, batch mode runs plain
+``ALTER`` statements (``recreate="auto"``, the default, only recreates on SQLite), so the same
+locking rules apply. The operations are queued and run when the block exits, so a fix that
+wraps one call (``autocommit_block()``) is not offered inside a batch. With
+``recreate="always"`` Alembic copies the table (new table, ``INSERT ... SELECT``, ``DROP``,
+rename, indexes rebuilt): the facts still describe the end schema and every lock the ALTER
+forms would take is taken for the whole copy, but no per-call fix applies.
+
 ``op.execute("...")`` SQL is analysed by the embedded-SQL front-end with the same origin and
 the same set of tables created in the revision.
 """
@@ -23,6 +32,7 @@ from dbsense.analyzers.ir import (
     CreateIndexFact,
     CreateTableFact,
     DropColumnFact,
+    DropConstraintFact,
     DropIndexFact,
     DropTableFact,
     Fact,
@@ -96,14 +106,20 @@ class AlembicRevision:
         )
         if upgrade is None:
             return
+        batches = self._batch_calls(upgrade)
         for node in ast.walk(upgrade):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                qualified = self.imports.qualify(node.func) or ""
-                if qualified.startswith("alembic.op.") or (
-                    isinstance(node.func.value, ast.Name)
-                    and node.func.value.id in ("op", "batch_op")
-                ):
-                    yield from self._operation(node.func.attr, node, upgrade)
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            receiver = node.func.value
+            batch = batches.get(id(node))
+            if batch is not None:
+                yield from self._batch_operation(batch, node, upgrade)
+                continue
+            qualified = self.imports.qualify(node.func) or ""
+            if qualified.startswith("alembic.op.") or (
+                isinstance(receiver, ast.Name) and receiver.id == "op"
+            ):
+                yield from self._operation(node.func.attr, node, upgrade)
 
     # --- operations ------------------------------------------------------------------------
 
@@ -111,6 +127,75 @@ class AlembicRevision:
         handler = getattr(self, f"_op_{name}", None)
         if handler is not None:
             yield from handler(call, upgrade)
+
+    # --- batch mode ------------------------------------------------------------------------
+
+    def _batch_calls(self, upgrade: ast.AST) -> dict[int, _Batch]:
+        """The ``batch_alter_table`` block of each call (by node id) made on the name the
+        block binds (``with op.batch_alter_table(...) as batch_op:``); inner blocks win."""
+        calls: dict[int, _Batch] = {}
+        for node in ast.walk(upgrade):
+            if not isinstance(node, (ast.With, ast.AsyncWith)):
+                continue
+            for item in node.items:
+                call = item.context_expr
+                target = item.optional_vars
+                if not (isinstance(call, ast.Call) and isinstance(target, ast.Name)):
+                    continue
+                func = call.func
+                qualified = self.imports.qualify(func) or ""
+                if not (
+                    qualified == "alembic.op.batch_alter_table"
+                    or (
+                        isinstance(func, ast.Attribute)
+                        and func.attr == "batch_alter_table"
+                        and isinstance(func.value, ast.Name)
+                        and func.value.id == "op"
+                    )
+                ):
+                    continue
+                table = call.args[0] if call.args else keyword(call, "table_name")
+                if table is None or not isinstance(literal(table), str):
+                    continue
+                recreate = literal(keyword(call, "recreate")) == "always"
+                batch = _Batch(table, keyword(call, "schema"), recreate)
+                for statement in node.body:
+                    for inner in ast.walk(statement):
+                        if (
+                            isinstance(inner, ast.Call)
+                            and isinstance(inner.func, ast.Attribute)
+                            and isinstance(inner.func.value, ast.Name)
+                            and inner.func.value.id == target.id
+                        ):
+                            calls[id(inner)] = batch
+        return calls
+
+    def _batch_operation(self, batch: _Batch, call: ast.Call, upgrade: ast.AST) -> Iterator[Fact]:
+        """``batch_op.<name>(...)`` as ``op.<name>(...)`` on the batch's table: the table name
+        goes where the ``op`` form takes it, located at the ``batch_alter_table`` argument."""
+        name = call.func.attr  # type: ignore[attr-defined]
+        position = _BATCH_TABLE_POSITION.get(name)
+        if position is None:
+            return
+        table = ast.Constant(literal(batch.table))
+        ast.copy_location(table, batch.table)
+        table.end_lineno = batch.table.end_lineno
+        table.end_col_offset = batch.table.end_col_offset
+        args = list(call.args)
+        args.insert(min(position, len(args)), table)
+        keywords = [kw for kw in call.keywords if kw.arg != "schema"]
+        if batch.schema is not None:
+            keywords.append(ast.keyword("schema", batch.schema))
+        virtual = ast.Call(call.func, args, keywords)
+        ast.copy_location(virtual, call)
+        virtual.end_lineno = call.end_lineno
+        virtual.end_col_offset = call.end_col_offset
+        for fact in self._operation(name, virtual, upgrade):
+            if isinstance(fact, FrameworkFixFact) and (
+                batch.recreate or fact.purpose not in _BATCH_FIXES
+            ):
+                continue  # the queued call runs at the block's exit, outside any wrapper
+            yield fact
 
     def _table(
         self, call: ast.Call, position: int = 0, key: str = "table_name"
@@ -272,7 +357,7 @@ class AlembicRevision:
             _string(keyword(call, "ondelete")),
         )
         span = self.source.span(call)
-        table = QualifiedName(args[1])
+        table = QualifiedName(args[1], _string(keyword(call, "schema")))
         constraint = ConstraintDef("foreign-key", span, name, fk.columns, fk, not_valid=not_valid)
         yield AddConstraintFact(span, ALEMBIC, table, constraint, self._new(table))
         if not not_valid:
@@ -296,7 +381,7 @@ class AlembicRevision:
         if len(args) < 3 or not isinstance(args[1], str) or not isinstance(args[2], (list, tuple)):
             return
         span = self.source.span(call)
-        table = QualifiedName(args[1])
+        table = QualifiedName(args[1], _string(keyword(call, "schema")))
         name = args[0] if isinstance(args[0], str) else None
         constraint = ConstraintDef("unique", span, name, tuple(str(c) for c in args[2]))
         yield AddConstraintFact(span, ALEMBIC, table, constraint, self._new(table))
@@ -306,11 +391,37 @@ class AlembicRevision:
         if len(args) < 3 or not isinstance(args[1], str):
             return
         span = self.source.span(call)
-        table = QualifiedName(args[1])
+        table = QualifiedName(args[1], _string(keyword(call, "schema")))
         name = args[0] if isinstance(args[0], str) else None
         expression = args[2] if isinstance(args[2], str) else ast.unparse(call.args[2])
         constraint = ConstraintDef("check", span, name, (), expression=expression)
         yield AddConstraintFact(span, ALEMBIC, table, constraint, self._new(table))
+
+    def _op_create_primary_key(self, call: ast.Call, upgrade: ast.AST) -> Iterator[Fact]:
+        args = [literal(a) for a in call.args]
+        if len(args) < 3 or not isinstance(args[1], str) or not isinstance(args[2], (list, tuple)):
+            return
+        span = self.source.span(call)
+        table = self._table(call, 1)
+        name = args[0] if isinstance(args[0], str) else None
+        constraint = ConstraintDef("primary-key", span, name, tuple(str(c) for c in args[2]))
+        if table is not None:
+            yield AddConstraintFact(span, ALEMBIC, table, constraint, self._new(table))
+
+    def _op_drop_constraint(self, call: ast.Call, upgrade: ast.AST) -> Iterator[Fact]:
+        name_node = call.args[0] if call.args else keyword(call, "constraint_name")
+        name = literal(name_node)
+        table = self._table(call, 1)
+        if table is None or not isinstance(name, str) or name_node is None:
+            return
+        yield DropConstraintFact(
+            self.source.span(call),
+            ALEMBIC,
+            table,
+            name,
+            self.source.span(name_node),
+            table_created_in_unit=self._new(table),
+        )
 
     def _op_alter_column(self, call: ast.Call, upgrade: ast.AST) -> Iterator[Fact]:
         table = self._table(call)
@@ -390,6 +501,32 @@ class AlembicRevision:
             self.source.span(call.args[1]),
             self._new(table),
         )
+
+
+# Where the ``op.<name>`` form takes the table name that a ``batch_op.<name>`` call leaves out.
+_BATCH_TABLE_POSITION = {
+    "add_column": 0,
+    "alter_column": 0,
+    "drop_column": 0,
+    "create_index": 1,
+    "drop_index": 1,
+    "create_foreign_key": 1,
+    "create_unique_constraint": 1,
+    "create_check_constraint": 1,
+    "create_primary_key": 1,
+    "drop_constraint": 1,
+}
+_BATCH_FIXES = {"not-valid"}  # fixes that edit the call itself, so they hold in a batch too
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """A ``batch_alter_table`` block: its table and ``schema`` arguments, and whether it
+    recreates the table (``recreate="always"``)."""
+
+    table: ast.expr
+    schema: ast.expr | None
+    recreate: bool
 
 
 def _string(node: ast.AST | None) -> str | None:

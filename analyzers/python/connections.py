@@ -72,10 +72,12 @@ class ConnectionSetups:
         poolclass = keyword(call, "poolclass")
         null_pool = poolclass is not None and ast.unparse(poolclass).endswith("NullPool")
         url = literal(call.args[0]) if call.args else literal(keyword(call, "url"))
-        port = None
+        port = driver = None
         if isinstance(url, str):
             match = _PORT.search(url.split("@")[-1])
             port = int(match.group(1)) if match else None
+            if "engine" in kind:
+                driver = _driver(url)
         return ConnectionSetupFact(
             self.source.span(call),
             SQLALCHEMY if "engine" in kind else "python",
@@ -87,6 +89,7 @@ class ConnectionSetups:
             overflow,
             null_pool,
             port,
+            driver,
         )
 
     def _runs_once(self, call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -144,6 +147,16 @@ class ConnectionSetups:
         if values:
             span = self.source.span(self.source.tree.body[0])
             yield DeploymentFact(span, "python", values.get("workers"), values.get("threads"))
+
+
+def _driver(url: str) -> str | None:
+    """The DBAPI a SQLAlchemy URL names: ``postgresql+psycopg://`` is ``psycopg``, a bare
+    ``postgresql://`` is SQLAlchemy's default ``psycopg2``; ``None`` for other databases."""
+    scheme = url.split("://", 1)[0].lower()
+    dialect, _, driver = scheme.partition("+")
+    if dialect not in ("postgresql", "postgres"):
+        return None
+    return driver or "psycopg2"
 
 
 def _int(node: ast.AST | None) -> int | None:

@@ -81,6 +81,7 @@ class _Model:
     indexes: list[CreateIndexFact] = field(default_factory=list)
     relations: list[RelationDef] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
+    attributes: list[tuple[str, str]] = field(default_factory=list)  # (attribute, column)
     has_pk: bool = False
     fixes: list[FrameworkFixFact] = field(default_factory=list)
 
@@ -162,6 +163,7 @@ class DjangoModels:
                 model.columns.extend(parent.columns)
                 model.relations.extend(parent.relations)
                 model.fields.extend(parent.fields)
+                model.attributes.extend(parent.attributes)
                 model.has_pk = parent.has_pk
         for item in node.body:
             if isinstance(item, ast.Assign) and len(item.targets) == 1:
@@ -182,6 +184,7 @@ class DjangoModels:
                 0,
                 ColumnDef("id", name_span, id_type, span, False, primary_key=True, identity=True),
             )
+            model.attributes.insert(0, ("id", "id"))
         self._meta_options(model, meta)
         return model
 
@@ -225,6 +228,7 @@ class DjangoModels:
             identity=kind in _AUTO,
         )
         model.columns.append(definition)
+        model.attributes.append((name, column))
         if literal(keyword(call, "db_index")) is True and not unique and not primary:
             model.indexes.append(self._index(model, None, (column,), span))
 
@@ -303,6 +307,7 @@ class DjangoModels:
             else ForeignKeyDef((column,), target_table, (ref_column,), on_delete=_on_delete(call))
         )
         unique = one_to_one and not primary
+        model.attributes.append((f"{name}_id", column))
         model.columns.append(
             ColumnDef(
                 column,
@@ -494,6 +499,7 @@ class DjangoModels:
             tuple(model.relations),
             tuple(ast.unparse(base) for base in model.node.bases),
             model.abstract,
+            tuple(model.attributes),
         )
         if model.abstract:
             return

@@ -1,5 +1,6 @@
 """Django migrations: ``operations`` -> DDL facts with origin ``django-migration``, and the
-dependency graph (``app.0002_name`` depends on the migrations in ``dependencies``).
+dependency graph (``app.0002_name`` depends on the migrations in ``dependencies``, comes before
+those in ``run_before``, and a squashed migration stands for those in ``replaces``).
 
 Fields are typed the way Django's schema editor renders them (:mod:`.django`). ``RunSQL`` is
 analysed by the embedded-SQL front-end; ``SeparateDatabaseAndState`` contributes only its
@@ -16,6 +17,8 @@ from dbsense.analyzers.ir import (
     DJANGO_MIGRATION,
     AddColumnFact,
     AddConstraintFact,
+    AlterColumnDefaultFact,
+    AlterColumnNullFact,
     AlterColumnTypeFact,
     ConstraintDef,
     CreateIndexFact,
@@ -44,6 +47,8 @@ class DjangoMigration:
     imports: ImportMap
     unit_id: str | None = None
     depends_on: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    run_before: tuple[str, ...] = ()
     created_tables: set[QualifiedName] = field(default_factory=set)
     _class: ast.ClassDef | None = None
     _app: str = ""
@@ -61,9 +66,16 @@ class DjangoMigration:
             return
         self._app = parts[-3]
         self.unit_id = f"{self._app}.{parts[-1].rsplit('.', 1)[0]}"
-        dependencies = self._attribute("dependencies")
-        parents: list[str] = []
-        for element in dependencies.elts if isinstance(dependencies, (ast.List, ast.Tuple)) else ():
+        self.depends_on = self._keys("dependencies")
+        self.replaces = self._keys("replaces")
+        self.run_before = self._keys("run_before")
+
+    def _keys(self, attribute: str) -> tuple[str, ...]:
+        """The ``(app, name)`` pairs of a ``Migration`` attribute as unit ids; ``__first__``
+        and ``__latest__`` name no migration of their own and are left out."""
+        node = self._attribute(attribute)
+        keys: list[str] = []
+        for element in node.elts if isinstance(node, (ast.List, ast.Tuple)) else ():
             value = literal(element)
             if (
                 isinstance(value, tuple)
@@ -71,8 +83,8 @@ class DjangoMigration:
                 and all(isinstance(v, str) for v in value)
                 and not value[1].startswith("__")
             ):
-                parents.append(f"{value[0]}.{value[1]}")
-        self.depends_on = tuple(parents)
+                keys.append(f"{value[0]}.{value[1]}")
+        return tuple(keys)
 
     @property
     def _fields(self) -> DjangoModels:
@@ -183,11 +195,13 @@ class DjangoMigration:
             yield _retag(index, span, new)
 
     def _op_AlterField(self, call: ast.Call) -> Iterator[Fact]:
-        """The field's column type, as a type fact. ``AlterField`` restates the whole field, so
-        the type may well be unchanged: rules compare it with the type the replayed catalog
-        held just before (``Catalog.type_before``)."""
+        """The field's column type, nullability and default, as type, null and default facts.
+        ``AlterField`` restates the whole field, so each may well be unchanged: rules compare
+        them with the state the replayed catalog held just before (``Catalog.type_before``,
+        and ``restated`` null and default facts)."""
         model = self._field_model(call)
-        if model is None:
+        field_call = self._argument(call, 2, "field")
+        if model is None or not isinstance(field_call, ast.Call):
             return
         table = model.table
         span = self.source.span(call)
@@ -203,6 +217,28 @@ class DjangoMigration:
                     column.type,
                     table_created_in_unit=new,
                 )
+            null = keyword(field_call, "null")
+            yield AlterColumnNullFact(
+                span,
+                DJANGO_MIGRATION,
+                table,
+                column.name,
+                self.source.span(null if null is not None else field_call),
+                not column.nullable,
+                new,
+                restated=True,
+            )
+            default = keyword(field_call, "db_default") or keyword(field_call, "default")
+            yield AlterColumnDefaultFact(
+                span,
+                DJANGO_MIGRATION,
+                table,
+                column.name,
+                self.source.span(default if default is not None else field_call),
+                column.default,
+                new,
+                restated=True,
+            )
 
     def _op_RemoveField(self, call: ast.Call) -> Iterator[Fact]:
         table = self._table(literal(self._argument(call, 0, "model_name")))

@@ -1,4 +1,5 @@
-"""The workspace's Python index: ORM models with their relations, and function summaries.
+"""The workspace's Python index: ORM models with their relations, function summaries, and the
+settings rules read across modules (connections, deployments, DRF defaults).
 
 The catalog collects :class:`ModelFact` and :class:`FunctionFact` from every unit here, so a
 rule looking at a loop in ``views.py`` can learn that ``Order.customer`` (declared in
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from dbsense.analyzers.ir import (
     ConnectionSetupFact,
     DeploymentFact,
+    DrfSettingsFact,
     Fact,
     FrameworkFixFact,
     FunctionFact,
@@ -21,7 +23,14 @@ from dbsense.analyzers.ir import (
     Span,
 )
 
-INDEXED_FACTS = (ModelFact, FunctionFact, ConnectionSetupFact, DeploymentFact, FrameworkFixFact)
+INDEXED_FACTS = (
+    ModelFact,
+    FunctionFact,
+    ConnectionSetupFact,
+    DeploymentFact,
+    FrameworkFixFact,
+    DrfSettingsFact,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +46,7 @@ class PythonIndex:
     connections: list[tuple[str, ConnectionSetupFact]] = field(default_factory=list)
     deployments: list[tuple[str, DeploymentFact]] = field(default_factory=list)
     fixes: dict[tuple[str, Span, str], FrameworkFixFact] = field(default_factory=dict)
+    drf_settings: list[tuple[str, DrfSettingsFact]] = field(default_factory=list)
     _reverse: dict[str, dict[str, RelationDef]] | None = None
     _by_name: dict[str, list[str]] = field(default_factory=dict)
 
@@ -60,6 +70,8 @@ class PythonIndex:
             self.deployments.append((path, fact))
         elif isinstance(fact, FrameworkFixFact):
             self.fixes[(path, fact.span, fact.purpose)] = fact
+        elif isinstance(fact, DrfSettingsFact):
+            self.drf_settings.append((path, fact))
 
     # --- lookups ---------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ DBAPI_CALLS = {"execute", "exec_driver_sql", "fetch", "fetchrow", "fetchval"}
 _EAGER_LOADERS = {"joinedload", "selectinload", "subqueryload", "immediateload", "contains_eager"}
 _NO_QUERY_LOADERS = {"raiseload", "noload"}
 _SQLA_ORM = "sqlalchemy.orm"
+_COLUMN_OPTIONS = {"load_only", "defer", "undefer", "undefer_group", "with_expression"}
 
 
 def chain(node: ast.AST) -> list[ast.AST]:
@@ -173,8 +174,9 @@ class QueryFinder:
 
     def _django_source(self, node: ast.AST, model: str, insert_node: ast.AST) -> QuerySource:
         eager: list[str] = []
-        select_all = values = iterator = False
+        select_all = values = iterator = restricted = False
         for name, call in method_calls(node):
+            restricted = restricted or name in ("only", "defer")
             if name == "select_related":
                 paths = [_path(literal(a)) for a in call.args]
                 eager.extend(p for p in paths if p)
@@ -203,6 +205,7 @@ class QueryFinder:
             insert_at=self._django_insert_at(insert_node),
             bounded=_bounded(node),
             query_span=self.source.span(insert_node),
+            restricted=restricted,
         )
 
     def _django_insert_at(self, node: ast.AST) -> int | None:
@@ -233,13 +236,15 @@ class QueryFinder:
             return QuerySource(SQLALCHEMY, "", rows_are_values=True)
         model = self.imports.qualify(model_node) or ast.unparse(model_node)
         eager: list[str] = []
+        restricted = False
         for name, call in method_calls(options_owner):
             if name == "options":
                 for argument in call.args:
                     eager.extend(self._loader_paths(argument))
+                    restricted = restricted or self._loads_columns(argument)
         loaders = tuple(
             (loader, local)
-            for loader in ("selectinload", "joinedload")
+            for loader in ("selectinload", "joinedload", "load_only")
             if (local := self.imports.local_name(f"{_SQLA_ORM}.{loader}"))
         )
         return QuerySource(
@@ -251,7 +256,18 @@ class QueryFinder:
             query_span=self.source.span(node),
             import_at=self._import_at(),
             loader_names=loaders,
+            restricted=restricted,
         )
+
+    def _loads_columns(self, option: ast.AST) -> bool:
+        """True for an option that picks the columns loaded (``load_only``, ``defer``...)."""
+        for link in chain(option):
+            if isinstance(link, ast.Call):
+                func = link.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in _COLUMN_OPTIONS:
+                    return True
+        return False
 
     def _select_of(self, node: ast.AST) -> tuple[ast.AST, ast.AST | None, ast.AST] | None:
         """(the ``select(...)``/``query(...)`` call, its entity or ``None`` for column

@@ -90,7 +90,8 @@ class Scopes:
     def loops_of(self, node: ast.AST) -> list[Loop]:
         """Loops that re-run ``node`` per pass, innermost first, up to the enclosing function.
         A ``for`` loop's ``iter`` and a comprehension's first iterable run once, so they are not
-        inside their own loop; ``map``/``filter`` with a lambda count as loops."""
+        inside their own loop; ``map``/``filter`` with a lambda, and ``sorted``/``min``/``max``/
+        ``.sort()`` with a ``key`` lambda, count as loops (see :func:`lambda_loop`)."""
         loops: list[Loop] = []
         child = node
         in_iter = False
@@ -117,17 +118,13 @@ class Scopes:
 
     def _map_loop(self, lam: ast.Lambda) -> Loop | None:
         call = self.parent(lam)
-        if (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Name)
-            and call.func.id in ("map", "filter")
-            and call.args
-            and call.args[0] is lam
-            and len(call.args) > 1
-        ):
-            names = frozenset(arg.arg for arg in lam.args.args)
-            return Loop(call, names, call.args[1])
-        return None
+        if isinstance(call, ast.keyword):
+            call = self.parent(call)
+        loop = lambda_loop(call) if isinstance(call, ast.Call) else None
+        if loop is None or loop[0] is not lam:
+            return None
+        names = frozenset(arg.arg for arg in lam.args.args)
+        return Loop(call, names, loop[1])  # type: ignore[arg-type]
 
     def depends_on_loop(self, expr: ast.AST, loop: Loop) -> bool:
         """True when ``expr`` reads a loop variable, directly or through a name assigned from one
@@ -164,6 +161,25 @@ class Scopes:
         if owner is None and arguments and arguments[0].arg == "request":
             return "django-view"
         return None
+
+
+def lambda_loop(call: ast.Call) -> tuple[ast.Lambda, ast.expr] | None:
+    """(the lambda, the iterable) of a call that runs a lambda once per element:
+    ``map``/``filter(lambda x: ..., xs)``, ``sorted``/``min``/``max(xs, key=lambda x: ...)``
+    and ``xs.sort(key=lambda x: ...)``."""
+    func = call.func
+    if isinstance(func, ast.Name) and func.id in ("map", "filter"):
+        if len(call.args) > 1 and isinstance(call.args[0], ast.Lambda):
+            return call.args[0], call.args[1]
+        return None
+    key = next((kw.value for kw in call.keywords if kw.arg == "key"), None)
+    if not isinstance(key, ast.Lambda):
+        return None
+    if isinstance(func, ast.Name) and func.id in ("sorted", "min", "max") and call.args:
+        return key, call.args[0]
+    if isinstance(func, ast.Attribute) and func.attr == "sort" and not call.args:
+        return key, func.value
+    return None
 
 
 def _decorator_kind(decorator: str | None) -> str | None:

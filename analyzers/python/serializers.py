@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 
 from dbsense.analyzers.ir import (
     AttributeAccess,
@@ -29,7 +30,13 @@ from dbsense.analyzers.python.source import PythonSource, keyword, literal
 
 ROWS = "__rows__"
 ROW = "obj"
-_LIST_VIEWS = ("ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet")
+_LIST_VIEWS = (
+    "ListAPIView",
+    "ListCreateAPIView",
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
+    "ListModelMixin",
+)
 
 
 class Serializers:
@@ -118,6 +125,7 @@ class Serializers:
         return self._loop(call, serializer, source, function)
 
     def _view(self, node: ast.ClassDef) -> LoopFact | None:
+        """A list view's ``queryset`` serialized per row, with its ``pagination_class``."""
         values = {}
         for item in node.body:
             if isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name):
@@ -127,7 +135,18 @@ class Serializers:
         if queryset is None or serializer is None:
             return None
         source = self.finder.loop_source(queryset)
-        return self._loop(queryset, serializer, source, None, "drf-view")
+        fact = self._loop(queryset, serializer, source, None, "drf-view")
+        paginator = values.get("pagination_class")
+        pagination = None
+        if paginator is not None:
+            pagination = (
+                ""
+                if literal(paginator) is None
+                else self.imports.qualify(paginator) or ast.unparse(paginator)
+            )
+        return replace(
+            fact, function=f"{self.module}.{node.name}", kind="list-view", pagination=pagination
+        )
 
     def _source(self, rows: ast.expr, function: FunctionNode | None) -> QuerySource | None:
         if isinstance(rows, ast.Name) and function is not None:
@@ -148,7 +167,7 @@ class Serializers:
         serializer: str,
         source: QuerySource | None,
         function: FunctionNode | None,
-        kind: str | None = None,
+        request_kind: str | None = None,
     ) -> LoopFact:
         span = self.source.span(node)
         return LoopFact(
@@ -160,5 +179,7 @@ class Serializers:
             (CallSite(f"{serializer}.{ROWS}", span, ((1, ROW, ()),)),),
             (),
             function.name if function is not None else None,
-            kind or self.scopes.request_kind(function),
+            request_kind or self.scopes.request_kind(function),
+            kind="serializer",
+            rows_escape=True,
         )

@@ -142,6 +142,8 @@ class SqlAlchemyModels:
         model = _Table(table, name_span, self.source.span(node))
         relations: list[RelationDef] = []
         fields: list[str] = []
+        attributes: list[tuple[str, str]] = []
+        deferred: list[str] = []
         for item in node.body:
             target, annotation, value = _assignment(item)
             if target is None:
@@ -151,6 +153,13 @@ class SqlAlchemyModels:
             ):
                 relations.append(self._relationship(target, annotation, value))
                 continue
+            if isinstance(value, ast.Call) and (
+                is_sqlalchemy(self.imports, value.func, "deferred", "query_expression")
+                or literal(keyword(value, "deferred")) is True
+            ):
+                deferred.append(target.id)
+                if not is_sqlalchemy(self.imports, value.func, "mapped_column", "Column"):
+                    continue
             if value is None and not _is_mapped(annotation):
                 continue
             if isinstance(value, ast.Call) and not is_sqlalchemy(
@@ -162,6 +171,7 @@ class SqlAlchemyModels:
             column = self._column(target, annotation, value, self.source.span(item))
             if column is not None:
                 fields.append(target.id)
+                attributes.append((target.id, column.name))
                 model.columns.append(column)
                 self._column_index(model, column, value)
         self._apply_serial(model)
@@ -174,6 +184,8 @@ class SqlAlchemyModels:
             tuple(fields),
             tuple(relations),
             tuple(ast.unparse(base) for base in node.bases),
+            columns=tuple(attributes),
+            deferred=tuple(deferred),
         )
         yield from self._emit(model)
 

@@ -82,3 +82,17 @@ def test_pipeline_loops() -> None:
 def test_no_redis_import_no_facts_and_bad_input() -> None:
     assert facts("r = object()\nr.keys('*')\n", RedisCommandFact) == []
     assert facts("import redis\nr = redis.Redis(\n", RedisCommandFact) == []
+
+
+def test_key_lambdas_run_per_element() -> None:
+    text = (
+        "import redis\n"
+        "r = redis.Redis()\n"
+        "def f(ids):\n"
+        "    by_score = sorted(ids, key=lambda i: r.get(f'score:{i}'))\n"
+        "    ids.sort(key=lambda i: r.get(f'rank:{i}'))\n"
+        "    return max(ids, key=len), sorted(ids, key=lambda i: i)\n"
+    )
+    score, rank = facts(text, RedisCommandFact)
+    assert score.place.in_loop and score.place.loop_dependent
+    assert rank.place.in_loop and rank.place.loop_dependent

@@ -1,13 +1,18 @@
 """Alembic and Django migrations: graph ids and operations as DDL facts."""
 
+import re
+
 from dbsense.analyzers.ir import (
     ALEMBIC,
     DJANGO_MIGRATION,
     AddColumnFact,
+    AddConstraintFact,
     AlterColumnNullFact,
     CreateIndexFact,
     CreateTableFact,
+    DropColumnFact,
     FrameworkFixFact,
+    FunctionFact,
     SourceFile,
 )
 from dbsense.analyzers.python import analyze_python
@@ -89,3 +94,85 @@ def test_django_migration() -> None:
 def test_plain_modules_are_not_units() -> None:
     unit = analyze_python(SourceFile("shop/views.py", "revision = 1\n"))
     assert unit.unit_id is None and unit.depends_on == ()
+
+
+def _revision(body: str) -> str:
+    return (
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        'revision = "b3"\ndown_revision = "b2"\n\n\ndef upgrade():\n' + body
+    )
+
+
+BATCH = """\
+    with op.batch_alter_table("orders", schema="shop") as batch_op:
+        batch_op.add_column(sa.Column("note", sa.Text(), nullable=False))
+        batch_op.alter_column("total", nullable=False, type_=sa.BigInteger())
+        batch_op.alter_column("code", new_column_name="sku", server_default="x")
+        batch_op.drop_column("legacy")
+        batch_op.create_index("orders_note_idx", ["note"], unique=True)
+        batch_op.drop_index("orders_old_idx")
+        batch_op.create_foreign_key("orders_customer_fk", "customers", ["customer_id"], ["id"])
+        batch_op.create_unique_constraint("orders_sku_key", ["sku"])
+        batch_op.create_check_constraint("orders_total_check", "total > 0")
+        batch_op.drop_constraint("orders_old_key", type_="unique")
+"""
+PLAIN = """\
+    op.add_column("orders", sa.Column("note", sa.Text(), nullable=False), schema="shop")
+    op.alter_column("orders", "total", nullable=False, type_=sa.BigInteger(), schema="shop")
+    op.alter_column("orders", "code", new_column_name="sku", server_default="x", schema="shop")
+    op.drop_column("orders", "legacy", schema="shop")
+    op.create_index("orders_note_idx", "orders", ["note"], unique=True, schema="shop")
+    op.drop_index("orders_old_idx", "orders", schema="shop")
+    op.create_foreign_key(
+        "orders_customer_fk", "orders", "customers", ["customer_id"], ["id"], schema="shop"
+    )
+    op.create_unique_constraint("orders_sku_key", "orders", ["sku"], schema="shop")
+    op.create_check_constraint("orders_total_check", "orders", "total > 0", schema="shop")
+    op.drop_constraint("orders_old_key", "orders", type_="unique", schema="shop")
+"""
+
+
+def _shapes(text: str) -> list[str]:
+    """Each DDL fact without its positions (spans differ between the two spellings)."""
+    unit = analyze_python(SourceFile("alembic/versions/b3_x.py", text))
+    return [
+        re.sub(r"Span\(start=\d+, end=\d+\)", "Span", repr(fact))
+        for fact in unit.facts
+        if not isinstance(fact, (FunctionFact, FrameworkFixFact))
+    ]
+
+
+def test_batch_operations_give_the_facts_of_the_op_forms() -> None:
+    batch = _shapes(_revision(BATCH))
+    assert len(batch) == 12  # alter_column gives null + type, and default + rename
+    assert batch == _shapes(_revision(PLAIN))
+
+
+def test_batch_fixes_that_wrap_the_call_are_not_offered() -> None:
+    body = (
+        '    with op.batch_alter_table("orders") as batch_op:\n'
+        '        batch_op.create_index("orders_note_idx", ["note"])\n'
+        '        batch_op.create_foreign_key("fk", "customers", ["customer_id"], ["id"])\n'
+        '    with op.batch_alter_table("items", recreate="always") as batch_op:\n'
+        '        batch_op.create_foreign_key("fk2", "customers", ["customer_id"], ["id"])\n'
+    )
+    unit = analyze_python(SourceFile("alembic/versions/b3_x.py", _revision(body)))
+    fixes = [f.purpose for f in unit.facts if isinstance(f, FrameworkFixFact)]
+    assert fixes == ["not-valid"]  # no autocommit_block() wrap; nothing for a recreated table
+    tables = [
+        str(f.table) for f in unit.facts if isinstance(f, (CreateIndexFact, AddConstraintFact))
+    ]
+    assert tables == ["orders", "orders", "items"]
+
+
+def test_batch_names_are_scoped_to_their_block() -> None:
+    body = (
+        '    with op.batch_alter_table("orders") as batch_op:\n'
+        '        batch_op.drop_column("a")\n'
+        '    with op.batch_alter_table("items") as batch_op:\n'
+        '        batch_op.drop_column("b")\n'
+        '    batch_op.drop_column("c")  # outside any block: not an operation\n'
+    )
+    unit = analyze_python(SourceFile("alembic/versions/b3_x.py", _revision(body)))
+    drops = [(str(f.table), f.column) for f in unit.facts if isinstance(f, DropColumnFact)]
+    assert drops == [("orders", "a"), ("items", "b")]

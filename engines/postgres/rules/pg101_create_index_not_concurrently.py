@@ -48,6 +48,13 @@ class CreateIndexNotConcurrently(Rule):
     Pass `postgresql_concurrently=True` to `op.create_index` inside
     `with op.get_context().autocommit_block():`.
 
+    `batch_op.create_index` in a `batch_alter_table()` block counts the same: on PostgreSQL
+    batch mode runs plain `ALTER` and `CREATE INDEX` statements. They are queued and run when
+    the block exits, so the fix is not offered there; put the whole block inside
+    `autocommit_block()` with `postgresql_concurrently=True`, or move the index out of it. With
+    `recreate="always"` Alembic copies the table and builds every index on the copy while the
+    `DROP` of the old table holds it locked, so the rule fires as well.
+
     ## Fix safety
     The fix is unsafe. `CONCURRENTLY` cannot run inside a transaction block, so a migration tool
     that wraps each file in a transaction must be told not to. If a concurrent build fails it

@@ -63,6 +63,9 @@ class AddingForeignKeyWithoutNotValid(Rule):
     ## SQLAlchemy / Alembic
     Pass `postgresql_not_valid=True` to `op.create_foreign_key`, then run
     `ALTER TABLE ... VALIDATE CONSTRAINT` with `op.execute` in a later revision.
+    `batch_op.create_foreign_key` in a `batch_alter_table()` block takes the same argument
+    (batch mode runs plain `ALTER TABLE` on PostgreSQL). With `recreate="always"` the
+    constraint is built while the table is copied, so no argument helps and no fix is offered.
 
     ## Fix safety
     The fix is unsafe: it appends `NOT VALID` and adds the `VALIDATE CONSTRAINT` statement after

@@ -53,6 +53,8 @@ class AddingNotNullColumn(Rule):
     ## SQLAlchemy / Alembic
     Give `op.add_column` a `server_default=`, or add the column `nullable=True`, backfill it, and
     set it `NOT NULL` in a later revision (see `setting-not-null-on-existing-column`).
+    `batch_op.add_column` in a `batch_alter_table()` block is the same `ADD COLUMN` on
+    PostgreSQL; with `recreate="always"` the copy of the existing rows fails the same way.
 
     ## Fix safety
     The suggested recipe is display-only: choosing a default is a product decision, and the

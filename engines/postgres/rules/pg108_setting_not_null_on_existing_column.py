@@ -1,9 +1,13 @@
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
+from dbsense.analyzers.catalog import Catalog
 from dbsense.analyzers.ir import (
     AddConstraintFact,
     AlterColumnNullFact,
+    Fact,
+    Span,
     ValidateConstraintFact,
 )
 from dbsense.engines.core import (
@@ -54,13 +58,19 @@ class SettingNotNullOnExistingColumn(Rule):
     ```
 
     ## Django
-    `AlterField` from `null=True` to `null=False` runs `SET NOT NULL`. Add the CHECK with
-    `AddConstraintNotValid` and `ValidateConstraint` (`django.contrib.postgres.operations`) in
-    earlier migrations, then alter the field.
+    `AlterField` from `null=True` to `null=False` runs `SET NOT NULL`. `AlterField` restates
+    the whole field, so the rule compares it with the field as the earlier migrations left it
+    and fires only when the column was nullable before (never when that is unknown). With a
+    `default`, Django also fills the NULLs first, with an `UPDATE` in the same transaction. Add
+    the CHECK with `AddConstraintNotValid` and `ValidateConstraint`
+    (`django.contrib.postgres.operations`) in earlier migrations, then alter the field.
 
     ## SQLAlchemy / Alembic
     `op.alter_column(..., nullable=False)` runs `SET NOT NULL`. Create the CHECK with
     `op.execute("... NOT VALID")`, validate it in an earlier revision, then alter the column.
+    `batch_op.alter_column(..., nullable=False)` in a `batch_alter_table()` block runs the same
+    statement on PostgreSQL; with `recreate="always"` the NULL check happens while every row is
+    copied into the new table, which is no cheaper.
 
     ## Fix safety
     The recipe is display-only: it spans two migrations (validation must commit before
@@ -93,19 +103,48 @@ class SettingNotNullOnExistingColumn(Rule):
     options = ("postgres.version", "postgres.assume-in-transaction")
     peers = ("squawk:adding-not-nullable-field",)
 
+    def __init__(self) -> None:
+        self._memo: tuple[Catalog, dict[_Key, bool | None]] | None = None
+
     def check(self, fact: AlterColumnNullFact, ctx: RuleContext) -> Iterator[Finding]:
         if not fact.not_null or fact.table_created_in_unit:
+            return
+        if fact.restated and not self._was_nullable(fact, ctx):
             return
         version = ctx.option("postgres", "version") or 15
         if version >= CHECK_PROOF and self._proven(fact, ctx):
             return
         table = display_name(fact.table)
+        what = (
+            f"`AlterField` drops `null=True` from `{table}.{fact.column}`: `SET NOT NULL`"
+            if fact.restated
+            else f"`SET NOT NULL` on `{table}.{fact.column}`"
+        )
         yield Finding(
             fact.action_span,
-            f"`SET NOT NULL` on `{table}.{fact.column}` scans the whole table while it holds "
-            "`ACCESS EXCLUSIVE`; prove it with a validated `CHECK (... IS NOT NULL)` first",
+            f"{what} scans the whole table while it holds `ACCESS EXCLUSIVE`; prove it with a "
+            "validated `CHECK (... IS NOT NULL)` first",
             self._recipe(fact, version),
         )
+
+    # --- the column just before a restated field -------------------------------------------
+
+    def observe_replay(self, catalog: Catalog) -> Callable[[Catalog, str, Fact], None]:
+        """Record, during the workspace's replay, whether each restated column was nullable
+        just before its operation (``None``: the column was not known)."""
+        record: dict[_Key, bool | None] = {}
+        self._memo = (catalog, record)
+        return partial(_record, record)
+
+    def _was_nullable(self, fact: AlterColumnNullFact, ctx: RuleContext) -> bool:
+        if ctx.catalog is None or ctx.file is None:
+            return False
+        memo = self._memo
+        if memo is None or memo[0] is not ctx.catalog:
+            record: dict[_Key, bool | None] = {}
+            ctx.catalog.replay_history(partial(_record, record))
+            memo = self._memo = (ctx.catalog, record)
+        return memo[1].get((ctx.file.path, fact.span, fact.column)) is True
 
     def _proven(self, fact: AlterColumnNullFact, ctx: RuleContext) -> bool:
         validated = {
@@ -151,6 +190,16 @@ class SettingNotNullOnExistingColumn(Rule):
             (Edit(fact.span, recipe),),
             Applicability.DISPLAY_ONLY,
         )
+
+
+_Key = tuple[str, Span, str]  # (path, operation span, column)
+
+
+def _record(record: dict[_Key, bool | None], state: Catalog, path: str, fact: Fact) -> None:
+    if isinstance(fact, AlterColumnNullFact) and fact.restated:
+        table = state.table(fact.table)
+        column = table.columns.get(fact.column) if table is not None else None
+        record[(path, fact.span, fact.column)] = column.nullable if column is not None else None
 
 
 def _proves(expression: str | None, column: str) -> bool:

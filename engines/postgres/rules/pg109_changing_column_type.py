@@ -66,7 +66,9 @@ class ChangingColumnType(Rule):
 
     ## SQLAlchemy / Alembic
     `op.alter_column(..., type_=...)` rewrites the table. Use the same expand, backfill and
-    swap sequence across revisions.
+    swap sequence across revisions. `batch_op.alter_column(..., type_=...)` in a
+    `batch_alter_table()` block is the same `ALTER COLUMN ... TYPE` on PostgreSQL, and with
+    `recreate="always"` Alembic copies the whole table anyway.
 
     ## Fix safety
     The recipe is display-only: it spans several deploys and needs application changes.

@@ -47,8 +47,10 @@ class RenamingColumn(Rule):
     `db_column="total"` on the renamed field, or add a new field and migrate the data.
 
     ## SQLAlchemy / Alembic
-    `op.alter_column(..., new_column_name=...)` renames the column. Map the attribute to the old
-    column name (`Column("total", ...)`) instead, or expand and contract over several releases.
+    `op.alter_column(..., new_column_name=...)` renames the column, and so does
+    `batch_op.alter_column(..., new_column_name=...)` in a `batch_alter_table()` block. Map the
+    attribute to the old column name (`Column("total", ...)`) instead, or expand and contract
+    over several releases.
 
     ## Fix safety
     The recipe is display-only: it spans several releases.

@@ -44,7 +44,8 @@ class DroppingColumn(Rule):
 
     ## SQLAlchemy / Alembic
     Remove the attribute from the model (or mark it `deferred` and unused) and deploy before a
-    later revision runs `op.drop_column`.
+    later revision runs `op.drop_column` (or `batch_op.drop_column` in a `batch_alter_table()`
+    block, which drops the column the same way).
 
     ## Fix safety
     The recipe is display-only: it needs a deploy between the two steps.

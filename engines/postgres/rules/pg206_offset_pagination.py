@@ -40,8 +40,9 @@ class OffsetPagination(Rule):
 
     ## Django
     A queryset slice with a start (`qs[start:start + 20]`), `Paginator` and DRF's
-    `PageNumberPagination`/`LimitOffsetPagination` (as `pagination_class` or a base class) all
-    send `OFFSET`. Filter on the last key instead
+    `PageNumberPagination`/`LimitOffsetPagination` (as `pagination_class`, a base class, or
+    the settings' `REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"]`, reported once on the setting)
+    all send `OFFSET`. Filter on the last key instead
     (`.filter(id__gt=last_id).order_by("id")[:20]`), or use DRF's `CursorPagination`, which is
     keyset pagination.
 
@@ -104,6 +105,7 @@ _KEYSET = {
     "slice": 'Use keyset pagination: `.filter(id__gt=last_id).order_by("id")[:n]`',
     "paginator": 'Use keyset pagination: `.filter(id__gt=last_id).order_by("id")[:n]`',
     "drf": "Use keyset pagination: DRF `CursorPagination`",
+    "drf-default": "Use keyset pagination: DRF `CursorPagination`",
     "offset": "Use keyset pagination: `.where(Model.id > last_id).order_by(Model.id).limit(n)`",
 }
 
@@ -116,6 +118,8 @@ def _orm(fact: OrmOffsetFact, threshold: int) -> Iterator[Finding]:
         message = f"`Paginator` pages with `OFFSET`: {what}"
     elif fact.kind == "drf":
         message = f"`{fact.name}` pages with `OFFSET`: {what}"
+    elif fact.kind == "drf-default":
+        message = f"`DEFAULT_PAGINATION_CLASS` makes every DRF list view page with `OFFSET`: {what}"
     else:
         if fact.kind == "slice":
             shown = f"{fact.value:,}" if fact.value is not None else f"`{fact.name}`"

@@ -123,8 +123,8 @@ class UnknownColumnReference(Rule):
         self._memo: tuple[Catalog, _History] | None = None  # when no observer ran
 
     def check(self, fact: Fact, ctx: RuleContext) -> Iterator[Finding]:
-        if ctx.catalog is None or ctx.file is None:
-            return
+        if ctx.catalog is None or ctx.file is None or getattr(fact, "restated", False):
+            return  # a restated null or default names the column its type fact names
         if isinstance(fact, CreateTableFact):
             yield from self._own_constraints(fact, ctx)
             return

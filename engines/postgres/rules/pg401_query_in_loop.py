@@ -48,8 +48,10 @@ class QueryInLoop(Rule):
     Flags database round trips made once per pass of a loop: a lazy relation read on each row
     of a queryset or select (the N+1 pattern), a related-manager query per row, and queries
     such as `Model.objects.get()`, `session.get()` or `cursor.execute()` inside the loop body.
-    It follows the loop into functions and methods of the workspace that the body calls, in
-    the same file or another module, and names the chain.
+    Loops are `for` and `while` statements, comprehensions, and lambdas run once per element:
+    `map(lambda o: ..., rows)`, `filter(...)`, and `sorted`/`min`/`max`/`.sort()` with a `key`
+    lambda. It follows the loop into functions and methods of the workspace that the body
+    calls, in the same file or another module, and names the chain.
 
     ## Why is this bad?
     Each round trip costs a network hop, a parse/plan/execute cycle and a connection held for
