@@ -1,5 +1,6 @@
 """Hover: the rule page on a finding or a code in a suppression comment; the catalog entry on a
-table or column name; the lock a DDL statement takes. Markdown, concise."""
+table or column name, with its live statistics when a database is configured; the lock a DDL
+statement takes. Markdown, concise."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from dbsense.analyzers.ir import (
 from dbsense.engines.core import registry
 from dbsense.server import locks
 from dbsense.server.convert import PositionMap
+from dbsense.server.features.live import LiveFeatures, query_tables
 from dbsense.server.markdown import render_column, render_rule, render_table
 from dbsense.server.project import Analysis
 from dbsense.server.server import DbsenseServer, guarded
@@ -42,11 +44,14 @@ class Word:
     raw: str
 
 
-def word_at(text: str, offset: int) -> Word | None:
-    """The (possibly qualified, possibly quoted) identifier at ``offset``."""
+def word_at(text: str, offset: int, within: Span | None = None) -> Word | None:
+    """The (possibly qualified, possibly quoted) identifier at ``offset``, looked for in
+    ``within`` only when given (SQL inside a Python string: not the string's own quotes)."""
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
     line_end = len(text) if line_end == -1 else line_end
+    if within is not None:
+        line_start, line_end = max(line_start, within.start), min(line_end, within.end)
     for match in _WORD.finditer(text, line_start, line_end):
         if match.start() <= offset <= match.end() and match.start() != match.end():
             raw = match.group()
@@ -137,10 +142,10 @@ def find_column(analysis: Analysis, parts: tuple[str, ...], context: list[Any]) 
     return None, None
 
 
-def register(server: DbsenseServer) -> None:
+def register(server: DbsenseServer, live: LiveFeatures | None = None) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded(server, "textDocument/hover")
-    def hover(params: types.HoverParams) -> types.Hover | None:
+    async def hover(params: types.HoverParams) -> types.Hover | None:
         document = server.documents.get(params.text_document.uri)
         located = server.locate(params.text_document.uri)
         if document is None or located is None:
@@ -177,7 +182,8 @@ def register(server: DbsenseServer) -> None:
                         hover_span = item.span
 
         statement = statement_at(analysis, path, offset)
-        word = word_at(document.text, offset)
+        sql = statement.span if isinstance(statement, StatementFact) else None
+        word = word_at(document.text, offset, sql)
         if word is not None and statement is not None:
             context = context_tables(analysis, path, statement)
             column_table, column = defined_at(analysis, path, offset)
@@ -210,9 +216,22 @@ def register(server: DbsenseServer) -> None:
                         if rule is not None:
                             sections.append(render_rule(rule, violation.message, brief=True))
             hover_span = hover_span or word.span
+            if live is not None and live.url(project) is not None and column is None:
+                named = table.name if table is not None else None
+                if named is None:  # a table the migrations do not create, named in a query
+                    tables = query_tables(analysis, path, offset)
+                    named = next((name for name in tables if _names(name, word.parts)), None)
+                statistics = await live.table_section(project, named) if named else None
+                if statistics is not None:
+                    sections.append(statistics)
         if not sections or hover_span is None:
             return None
         return _hover(sections, positions, hover_span)
+
+
+def _names(name: QualifiedName, parts: tuple[str, ...]) -> bool:
+    """Whether the identifier ``parts`` spells ``name`` (qualified or not)."""
+    return parts in ((name.name,), (name.schema or "public", name.name))
 
 
 def _hover(sections: list[str], positions: PositionMap, span: Span) -> types.Hover:
