@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbsense.analyzers.ir import Fact
+from dbsense.analyzers.ir import Fact, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +78,39 @@ class LiveUnavailableFact(Fact):
 
     target: str  # the redacted DSN
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveDriftFact(Fact):
+    """A difference between the schema the migrations build and the live one.
+
+    ``kind`` is ``table``, ``column``, ``column-type``, ``index`` or ``constraint``; ``only_in``
+    says where the object exists (``migrations`` or ``database``; empty for a type that
+    differs). ``name`` is the column, index or constraint; ``expected``/``actual`` the column
+    types. ``defined`` is where the migrations define the object, when they do."""
+
+    kind: str
+    only_in: str
+    schema: str
+    table: str
+    name: str = ""
+    expected: str = ""
+    actual: str = ""
+    defined_path: str | None = None
+    defined_span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveIndexAdviceFact(Fact):
+    """A workspace query (``span``, in its document) whose estimated cost the planner cuts by
+    half or more with a hypothetical index on ``columns`` of ``schema.table``. ``migration``
+    holds the files that add the index: (workspace path, text) pairs."""
+
+    schema: str
+    table: str
+    columns: tuple[str, ...]
+    cost_before: float
+    cost_after: float
+    plan_before: str
+    plan_after: str
+    migration: tuple[tuple[str, str], ...] = ()

@@ -24,6 +24,7 @@ import sqlglot
 from sqlglot import exp
 
 from dbsense.live.postgres import LiveTable, Snapshot
+from dbsense.query_sources import quote
 
 MIN_COST = 100.0
 MIN_SAVING = 0.5
@@ -48,8 +49,8 @@ class Candidate:
         return f"{self.table_label} ({', '.join(self.columns)})"
 
     def statement(self) -> str:
-        table = f"{_quote(self.schema)}.{_quote(self.table)}"
-        return f"CREATE INDEX ON {table} ({', '.join(_quote(c) for c in self.columns)})"
+        table = f"{quote(self.schema)}.{quote(self.table)}"
+        return f"CREATE INDEX ON {table} ({', '.join(quote(c) for c in self.columns)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,37 +118,6 @@ class Advice:
     @property
     def rejected(self) -> list[tuple[QueryAdvice, Evaluation]]:
         return [(q, e) for q in self.queries for e in q.evaluations if not e.accepted]
-
-
-def _quote(name: str) -> str:
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-# --- query text --------------------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(
-    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|::|%\((?P<named>\w+)\)s|%s|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)"""
-)
-
-
-def normalise(sql: str) -> str:
-    """Driver placeholders (``%s``, ``%(name)s``, ``:name``) become ``$n``; applied to
-    workspace SQL only (``pg_stat_statements`` texts already use ``$n``)."""
-    names: dict[str, int] = {}
-
-    def replace(match: re.Match[str]) -> str:
-        text = match.group(0)
-        if text.startswith(("'", '"')) or text == "::":
-            return text
-        key = match.group("named") or match.group("colon")
-        if key is None:
-            key = f"#{len(names)}"
-        names.setdefault(key, len(names) + 1)
-        return f"${names[key]}"
-
-    return _PLACEHOLDER.sub(replace, sql.strip().rstrip(";").strip())
 
 
 def _select(sql: str) -> exp.Select | None:
@@ -385,20 +355,3 @@ def _evaluate(
         reason = f"saves only {saving:.0%} (needs {min_saving:.0%})"
         return Evaluation(candidate, cost, True, False, reason, summary)
     return Evaluation(candidate, cost, True, True, f"saves {saving:.0%}", summary)
-
-
-def workspace_queries(documents: dict[str, str], facts: dict[str, tuple]) -> list[tuple[str, str]]:
-    """``(sql, "path:line")`` for the top-level SELECTs of the workspace's ``.sql`` files."""
-    from dbsense.analyzers.ir import QueryFact
-
-    found = []
-    for path, unit_facts in sorted(facts.items()):
-        text = documents.get(path, "")
-        if not path.endswith(".sql"):
-            continue
-        for fact in unit_facts:
-            if isinstance(fact, QueryFact) and fact.kind == "SELECT" and fact.view is None:
-                line = text.count("\n", 0, fact.span.start) + 1
-                sql = normalise(text[fact.span.start : fact.span.end])
-                found.append((sql, f"{path}:{line}"))
-    return found

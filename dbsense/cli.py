@@ -178,7 +178,11 @@ def run_check(args: argparse.Namespace) -> int:
     if args.database_url:
         from dbsense.live.check import run_live
 
-        result.violations.extend(run_live(args.database_url, settings).violations)
+        live = run_live(args.database_url, settings, workspace)
+        moved = replace(result, violations=live.violations)
+        if prefix:
+            moved = _prefixed(moved, prefix, keep=live.target)  # the server keeps its name
+        result.violations.extend(moved.violations)
     sys.stdout.write(render(args.format, result, texts, statistics=args.statistics))
     if args.redis_url:
         _live_redis(args.redis_url)
@@ -219,9 +223,9 @@ def _display_prefix(root: Path) -> str:
     return "" if relative == "." or relative.startswith("..") else Path(relative).as_posix()
 
 
-def _prefixed(result, prefix: str):
+def _prefixed(result, prefix: str, keep: str | None = None):
     def move(path: str | None) -> str | None:
-        return None if path is None else f"{prefix}/{path}"
+        return None if path is None or path == keep else f"{prefix}/{path}"
 
     violations = []
     for violation in result.violations:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_ERROR = 0, 2
+DRIFT = "PG507"
 
 
 def add_commands(commands) -> None:
@@ -120,20 +121,21 @@ def _erd(args: argparse.Namespace) -> int:
 
 
 def _advice(conn, snapshot, workspace):
-    from dbsense.advisor import advise, workspace_queries
+    from dbsense.advisor import advise
+    from dbsense.query_sources import workspace_queries
 
     queries = [(q.query, "pg_stat_statements") for q in snapshot.top_queries]
     texts = {path: source.text for path, source in workspace.documents.items()}
     facts = {
         path: workspace.cache.get(source).facts for path, source in workspace.documents.items()
     }
-    queries += workspace_queries(texts, facts)
+    queries += [(q.sql, q.source) for q in workspace_queries(texts, facts, workspace.catalog)]
     return advise(conn, snapshot, queries)
 
 
 def _report(args: argparse.Namespace) -> int:
     from dbsense.live.check import violations_for
-    from dbsense.live.drift import schema_drift
+    from dbsense.live.drift import drift_facts
     from dbsense.live.postgres import connect, read_snapshot, redact
     from dbsense.report.markdown import ReportInput, markdown_to_html, render_markdown
 
@@ -147,8 +149,11 @@ def _report(args: argparse.Namespace) -> int:
             data.advice = _advice(conn, snapshot, workspace)
         data.target, data.snapshot = target, snapshot
         data.notes = list(snapshot.unavailable)
-        data.violations += violations_for(snapshot.facts(), target, workspace.settings)
-        data.drift = schema_drift(workspace.catalog, snapshot) if workspace.catalog.tables else None
+        compared = bool(workspace.catalog.tables)
+        facts = snapshot.facts() + (drift_facts(workspace.catalog, snapshot) if compared else [])
+        live = violations_for(facts, target, workspace.settings)
+        data.violations += live
+        data.drift = [v.message for v in live if v.code == DRIFT] if compared else None
     markdown = render_markdown(data)
     text = markdown_to_html(markdown, data.title) if args.format == "html" else markdown
     _emit(text, args.output)

@@ -21,6 +21,8 @@ from dbsense.engines.postgres.helpers import index_name
 
 FORMATS = ("sql", "flyway", "alembic", "django")
 DJANGO_NAME_MAX = 30
+TIMESTAMP_DIGITS = 12  # a numeric prefix this long is a timestamp, not a sequence number
+_NUMBERED = re.compile(r"^(\d+)_")
 _SPEC = re.compile(r"^\s*(?P<table>[\w.\"]+)\s*\((?P<columns>[^)]*)\)\s*$")
 
 
@@ -30,11 +32,13 @@ class MigrationError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class IndexChange:
-    """An index to add: ``events (account_id)``."""
+    """An index to add: ``events (account_id)``; ``model`` is the Django model class of the
+    table (lower case), when one declares it."""
 
     schema: str
     table: str
     columns: tuple[str, ...]
+    model: str | None = None
 
     @classmethod
     def parse(cls, spec: str) -> IndexChange:
@@ -76,6 +80,28 @@ def _slug(changes: list[IndexChange]) -> str:
     return re.sub(r"[^a-z0-9_]", "_", text.lower())[:60]
 
 
+def render_migration(
+    changes: list[IndexChange],
+    fmt: str,
+    directory: Path,
+    now: datetime | None = None,
+    app_label: str | None = None,
+) -> dict[str, str]:
+    """The migration files for ``directory`` (file name -> text), following the names already
+    there (the next number, the Alembic head, the app's latest migration); nothing is written."""
+    if not changes:
+        raise MigrationError("no index to add: nothing to write")
+    if fmt not in FORMATS:
+        raise MigrationError(f"unknown migration format `{fmt}` ({', '.join(FORMATS)})")
+    now = now or datetime.now(timezone.utc)
+    return {
+        "sql": _sql_pair,
+        "flyway": _flyway,
+        "alembic": _alembic,
+        "django": _django,
+    }[fmt](changes, directory, now, app_label)
+
+
 def write_migration(
     changes: list[IndexChange],
     fmt: str,
@@ -84,18 +110,8 @@ def write_migration(
     app_label: str | None = None,
 ) -> list[Path]:
     """Write the migration files into ``directory`` and return their paths."""
-    if not changes:
-        raise MigrationError("no index to add: nothing to write")
-    if fmt not in FORMATS:
-        raise MigrationError(f"unknown migration format `{fmt}` ({', '.join(FORMATS)})")
+    files = render_migration(changes, fmt, directory, now, app_label)
     directory.mkdir(parents=True, exist_ok=True)
-    now = now or datetime.now(timezone.utc)
-    files = {
-        "sql": _sql_pair,
-        "flyway": _flyway,
-        "alembic": _alembic,
-        "django": _django,
-    }[fmt](changes, directory, now, app_label)
     written = []
     for name in files:
         path = directory / name
@@ -114,10 +130,21 @@ def _header(changes: list[IndexChange]) -> str:
 
 
 def _sql_pair(changes, directory, now, app_label) -> dict[str, str]:
-    stem = f"{now:%Y%m%d%H%M%S}_{_slug(changes)}"
+    """``<stem>.up.sql`` and ``<stem>.down.sql``. The stem continues a directory of numbered
+    files (``0004_x.sql`` -> ``0005_...``, keeping the width) and is a timestamp otherwise; in
+    a directory of plain ``.sql`` migrations the new one is plain ``.sql`` too."""
+    names = [path.name for path in directory.glob("*.sql")] if directory.is_dir() else []
+    forward = [name for name in names if not name.endswith((".down.sql", "_down.sql"))]
+    numbers = [match.group(1) for name in forward if (match := _NUMBERED.match(name))]
+    if numbers and all(len(number) < TIMESTAMP_DIGITS for number in numbers):
+        width = max(len(number) for number in numbers)
+        stem = f"{max(int(number) for number in numbers) + 1:0{width}d}_{_slug(changes)}"
+    else:
+        stem = f"{now:%Y%m%d%H%M%S}_{_slug(changes)}"
+    plain = bool(forward) and not any(name.endswith(".up.sql") for name in forward)
     up = _header(changes) + "".join(f"{change.up()}\n" for change in changes)
     down = _header(changes) + "".join(f"{change.down()}\n" for change in reversed(changes))
-    return {f"{stem}.up.sql": up, f"{stem}.down.sql": down}
+    return {f"{stem}{'.sql' if plain else '.up.sql'}": up, f"{stem}.down.sql": down}
 
 
 def _flyway(changes, directory, now, app_label) -> dict[str, str]:
@@ -234,7 +261,7 @@ def _django(changes, directory, now, app_label) -> dict[str, str]:
     dependencies = f"[({app_label!r}, {numbered[-1][1]!r})]" if numbered else "[]"
     operations = []
     for change in changes:
-        model = change.table.removeprefix(f"{app_label}_")
+        model = change.model or change.table.removeprefix(f"{app_label}_")
         fields = ", ".join(repr(c) for c in change.columns)
         operations.append(
             f"        AddIndexConcurrently(\n"

@@ -39,8 +39,9 @@ def apply_suppressions(
     settings: Settings,
     rules: list[Rule],
 ) -> list[Violation]:
-    """Violations that survive suppressions, plus unused/unknown-suppression findings."""
-    enabled = {rule.code for rule in rules}
+    """Violations that survive suppressions, plus unused/unknown-suppression findings. Live
+    rules never count as having run for unused suppressions: they need a database."""
+    enabled = {rule.code for rule in rules if "live" not in rule.tags}
     texts = {source.path: source.text for source in sources}
     ignored_by_path = _per_file_ignores(settings, texts)
     by_path: dict[str, list[Violation]] = {}

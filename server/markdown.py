@@ -12,6 +12,7 @@ from typing import Any
 
 from dbsense import rule_url
 from dbsense.engines.core import Rule
+from dbsense.engines.postgres.rules.pg209_unused_index import size_text
 
 LineOf = Callable[[str, int], int | None]  # (path, offset) -> 1-based line, or None
 _SECTION = re.compile(r"^## (.+)$", re.M)
@@ -226,3 +227,47 @@ def render_catalog(catalogs: list[tuple[str, Any]], line_of: LineOf) -> str:
         for table in tables:
             parts.append(render_table(table, catalog, line_of, max_columns=1000))
     return "\n\n".join(parts) + "\n"
+
+
+def ago(hours: float | None) -> str:
+    """``never``, ``just now``, ``12 min ago``, ``5 h ago``, ``3 days ago``."""
+    if hours is None:
+        return "never"
+    if hours < 1 / 60:
+        return "just now"
+    if hours < 1:
+        return f"{hours * 60:.0f} min ago"
+    if hours < 48:
+        return f"{hours:.0f} h ago"
+    return f"{hours / 24:.0f} days ago"
+
+
+def render_live_table(stats: Any, target: str, max_indexes: int = 8) -> str:
+    """A table's live statistics (``dbsense.live.stats.TableStats``) from ``target``."""
+    header = f"**live** `{stats.label}` on `{target}`"
+    if not stats.exists:
+        return f"{header}: no such table in this database"
+    lines = [
+        header,
+        f"- {size_text(stats.size_bytes)} with indexes and TOAST; about "
+        f"{stats.row_estimate:,} rows; {stats.dead_tuples:,} dead tuples",
+        f"- Vacuum {ago(stats.hours_since_vacuum)}, autovacuum "
+        f"{ago(stats.hours_since_autovacuum)}; analyze {ago(stats.hours_since_analyze)}, "
+        f"autoanalyze {ago(stats.hours_since_autoanalyze)}",
+    ]
+    if stats.indexes:
+        days = stats.stats_age_days
+        window = f" over {days:.0f} days of statistics" if days is not None and days >= 1 else ""
+        lines.append(f"- Index scans{window}:")
+        for index in stats.indexes[:max_indexes]:
+            note = ""
+            if not index.valid:
+                note = " — **INVALID** (maintained, never used)"
+            elif index.unused:
+                note = f" — **unused** ({size_text(index.size_bytes)})"
+            elif not index.scans:
+                note = " (enforces a constraint)"
+            lines.append(f"  - `{index.name}`: {index.scans:,}{note}")
+        if len(stats.indexes) > max_indexes:
+            lines.append(f"  - … {len(stats.indexes) - max_indexes} more")
+    return "\n".join(lines)

@@ -51,6 +51,8 @@ class DbsenseServer(LanguageServer):
         self.editor_fallback = EditorSettings()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbsense-analysis")
         self.shutting_down = False
+        self.on_indexed: list[Callable[[Project], None]] = []  # called when indexing finishes
+        self.on_stop: list[Callable[[], None]] = []  # called when the server stops
 
     # --- capabilities ------------------------------------------------------------------------
 
@@ -114,6 +116,8 @@ class DbsenseServer(LanguageServer):
 
     def stop_worker(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        while self.on_stop:
+            self.on_stop.pop()()
 
     # --- messages ----------------------------------------------------------------------------
 
@@ -178,6 +182,7 @@ def create_server() -> DbsenseServer:
         diagnostics,
         documents,
         hover,
+        live,
         navigation,
     )
 
@@ -185,9 +190,10 @@ def create_server() -> DbsenseServer:
     linter = diagnostics.register(server)
     documents.register(server, linter)
     code_actions.register(server)
-    hover.register(server)
+    postgres = live.register(server, linter)
+    hover.register(server, postgres)
     navigation.register(server)
-    commands.register(server, linter)
+    commands.register(server, linter, postgres)
     return server
 
 

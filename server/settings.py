@@ -5,7 +5,8 @@ The client sends the same object as ``initializationOptions`` and as the answer 
 
     {"lint": {"run": "onType"}, "select": [], "ignore": [], "rules": {"PG101": "error"},
      "unsafeFixes": false, "configurationPreference": "editorFirst",
-     "postgres": {"version": 15}}
+     "postgres": {"version": 15},
+     "live": {"databaseUrl": "postgresql://...", "redisUrl": null, "mongoUrl": null}}
 
 Empty lists and ``null`` mean "not set in the editor". Invalid values are reported and ignored.
 """
@@ -31,8 +32,10 @@ class EditorSettings:
     unsafe_fixes: bool = False
     configuration_preference: str = "editorFirst"
     postgres_version: int | None = None
-    redis_url: str | None = None  # live checks, run on demand (dbsense.runLiveChecks)
-    mongo_url: str | None = None
+    # Live connections (credentials: never in a repr, a log line or a message).
+    database_url: str | None = field(default=None, repr=False)  # PostgreSQL: hover, advice
+    redis_url: str | None = field(default=None, repr=False)  # run on demand (runLiveChecks)
+    mongo_url: str | None = field(default=None, repr=False)
     problems: list[str] = field(default_factory=list)
 
     @classmethod
@@ -69,6 +72,7 @@ class EditorSettings:
             settings.problems.append("dbsense.postgres.version must be a major version (>= 9)")
         live = value.get("live")
         if isinstance(live, dict):
+            settings.database_url = settings._url("live.databaseUrl", live.get("databaseUrl"))
             settings.redis_url = settings._url("live.redisUrl", live.get("redisUrl"))
             settings.mongo_url = settings._url("live.mongoUrl", live.get("mongoUrl"))
         elif live is not None:

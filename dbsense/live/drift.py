@@ -1,15 +1,13 @@
-"""Drift between the offline catalog (the migrations) and a live schema."""
+"""Drift between the offline catalog (the migrations) and a live schema, as facts for PG507."""
 
 from __future__ import annotations
 
-from dbsense.analyzers.catalog import Catalog
-from dbsense.live.postgres import Snapshot
+from dbsense.analyzers.catalog import Catalog, Location
+from dbsense.analyzers.live import LiveDriftFact
+from dbsense.live.postgres import NO_SPAN, ORIGIN, Snapshot
 
 DEFAULT_SCHEMA = "public"
-
-
-def _label(schema: str, name: str) -> str:
-    return name if schema == DEFAULT_SCHEMA else f"{schema}.{name}"
+IN_MIGRATIONS, IN_DATABASE = "migrations", "database"
 
 
 def _type_text(type_ref) -> str | None:
@@ -19,55 +17,65 @@ def _type_text(type_ref) -> str | None:
     return text + ("[]" if type_ref.array else "")
 
 
-def schema_drift(catalog: Catalog, snapshot: Snapshot) -> list[str]:
-    """One sentence per difference, naming the object; empty when both agree."""
+def _fact(
+    kind: str,
+    only_in: str,
+    key: tuple[str, str],
+    name: str = "",
+    location: Location | None = None,
+    expected: str = "",
+    actual: str = "",
+) -> LiveDriftFact:
+    return LiveDriftFact(
+        NO_SPAN,
+        ORIGIN,
+        kind,
+        only_in,
+        key[0],
+        key[1],
+        name,
+        expected,
+        actual,
+        location.path if location is not None else None,
+        location.span if location is not None else None,
+    )
+
+
+def drift_facts(catalog: Catalog, snapshot: Snapshot) -> list[LiveDriftFact]:
+    """One fact per difference, tables first; empty when both agree."""
     offline = {
         (table.name.schema or DEFAULT_SCHEMA, table.name.name): table
         for table in catalog.iter_tables()
         if not table.temporary
     }
-    problems: list[str] = []
+    found: list[LiveDriftFact] = []
     for key in sorted(offline.keys() - snapshot.tables.keys()):
-        problems.append(
-            f"Table `{_label(*key)}` is created by the migrations but missing from the database "
-            "(migration not applied?)"
-        )
+        found.append(_fact("table", IN_MIGRATIONS, key, location=offline[key].location))
     for key in sorted(snapshot.tables.keys() - offline.keys()):
-        problems.append(
-            f"Table `{_label(*key)}` exists in the database but in no migration (manual change?)"
-        )
+        found.append(_fact("table", IN_DATABASE, key))
     for key in sorted(offline.keys() & snapshot.tables.keys()):
         table, live = offline[key], snapshot.tables[key]
-        label = _label(*key)
         live_columns = {column.name: column for column in live.columns}
         for name in sorted(table.columns.keys() - live_columns.keys()):
-            problems.append(f"Column `{label}.{name}` is in the migrations but not the database")
+            found.append(_fact("column", IN_MIGRATIONS, key, name, table.columns[name].location))
         for name in sorted(live_columns.keys() - table.columns.keys()):
-            problems.append(f"Column `{label}.{name}` is in the database but in no migration")
+            found.append(_fact("column", IN_DATABASE, key, name))
         for name in sorted(table.columns.keys() & live_columns.keys()):
-            expected = _type_text(table.columns[name].type)
+            column = table.columns[name]
+            expected = _type_text(column.type)
             actual = live_columns[name].type.replace(", ", ",")
             if expected and expected.replace(", ", ",") != actual:
-                problems.append(
-                    f"Column `{label}.{name}` is `{expected}` in the migrations but `{actual}` "
-                    "in the database"
-                )
-        offline_indexes = {index.name for index in table.indexes if index.name}
+                found.append(_fact("column-type", "", key, name, column.location, expected, actual))
+        offline_indexes = {index.name: index for index in table.indexes if index.name}
         live_indexes = {index.name for index in live.indexes}
-        for name in sorted(offline_indexes - live_indexes):
-            problems.append(
-                f"Index `{name}` on `{label}` is in the migrations but not the database"
-            )
-        for name in sorted(live_indexes - offline_indexes):
-            problems.append(f"Index `{name}` on `{label}` is in the database but in no migration")
-        offline_constraints = set(table.constraints)
+        for name in sorted(offline_indexes.keys() - live_indexes):
+            found.append(_fact("index", IN_MIGRATIONS, key, name, offline_indexes[name].location))
+        for name in sorted(live_indexes - offline_indexes.keys()):
+            found.append(_fact("index", IN_DATABASE, key, name))
         live_constraints = {constraint.name for constraint in live.constraints}
-        for name in sorted(offline_constraints - live_constraints):
-            problems.append(
-                f"Constraint `{name}` on `{label}` is in the migrations but not the database"
-            )
-        for name in sorted(live_constraints - offline_constraints):
-            problems.append(
-                f"Constraint `{name}` on `{label}` is in the database but in no migration"
-            )
-    return problems
+        for name in sorted(table.constraints.keys() - live_constraints):
+            location = table.constraints[name].location
+            found.append(_fact("constraint", IN_MIGRATIONS, key, name, location))
+        for name in sorted(live_constraints - table.constraints.keys()):
+            found.append(_fact("constraint", IN_DATABASE, key, name))
+    return found

@@ -1,4 +1,4 @@
-"""Live Redis and MongoDB checks as (code, message) notes, shared by the CLI and the server.
+"""Live checks as (code, message) notes per engine, shared by the CLI and the server.
 
 A connection that fails becomes one ``DBS006`` note naming the redacted URL: static analysis
 never depends on it.
@@ -15,7 +15,7 @@ UNAVAILABLE = "DBS006"
 
 @dataclass(frozen=True, slots=True)
 class EngineNotes:
-    engine: str  # "Redis" | "MongoDB"
+    engine: str  # "PostgreSQL" | "Redis" | "MongoDB"
     target: str  # the redacted URL
     notes: tuple[tuple[str, str], ...]  # (code, message)
 
@@ -44,8 +44,8 @@ def render_markdown(results: list[EngineNotes]) -> str:
     """The notes as a short Markdown report (what the editor command shows)."""
     if not results:
         return (
-            "# Live checks\n\nNo live connection is configured: set `dbsense.live.redisUrl` "
-            "or `dbsense.live.mongoUrl`.\n"
+            "# Live checks\n\nNo live connection is configured: set "
+            "`dbsense.live.databaseUrl`, `dbsense.live.redisUrl` or `dbsense.live.mongoUrl`.\n"
         )
     lines = ["# Live checks", ""]
     for result in results:

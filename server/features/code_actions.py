@@ -1,6 +1,7 @@
-"""Code actions: the rule's fix, disable for this line / file, show documentation, and
-``source.fixAll.dbsense``. Fixes come from ``Diagnostic.data``; nothing is re-analysed, and
-actions for a diagnostic computed on another version of the document are not offered."""
+"""Code actions: the rule's fix, new files a finding proposes (a migration), disable for this
+line / file, show documentation, and ``source.fixAll.dbsense``. Fixes come from
+``Diagnostic.data``; nothing is re-analysed, and actions for a diagnostic computed on another
+version of the document are not offered."""
 
 from __future__ import annotations
 
@@ -57,6 +58,40 @@ class Actions:
             diagnostics=[diagnostic],
             is_preferred=fix.get("applicability") == "safe",
             edit=self.workspace_edit(edits),
+        )
+
+    def create_files(self, diagnostic: types.Diagnostic, files: Any) -> types.CodeAction | None:
+        """``files`` (``{"title", "create": [{"uri", "text"}]}``) as one edit creating each
+        file with its text; ``None`` when the client cannot create files."""
+        workspace = getattr(self.server.client_capabilities, "workspace", None)
+        edit = getattr(workspace, "workspace_edit", None)
+        kinds = getattr(edit, "resource_operations", None) or ()
+        if not getattr(edit, "document_changes", False) or (
+            types.ResourceOperationKind.Create not in kinds
+        ):
+            return None
+        changes: list[Any] = []
+        for item in files.get("create") or ():
+            uri, text = item.get("uri"), item.get("text")
+            if not isinstance(uri, str) or not isinstance(text, str):
+                return None
+            start = types.Position(0, 0)
+            changes.append(
+                types.CreateFile(uri, options=types.CreateFileOptions(ignore_if_exists=False))
+            )
+            changes.append(
+                types.TextDocumentEdit(
+                    types.OptionalVersionedTextDocumentIdentifier(uri, None),
+                    [types.TextEdit(types.Range(start, start), text)],
+                )
+            )
+        if not changes:
+            return None
+        return types.CodeAction(
+            title=str(files.get("title") or "Create the files"),
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            edit=types.WorkspaceEdit(document_changes=changes),
         )
 
     def disable_for_line(self, diagnostic: types.Diagnostic, code: str) -> types.CodeAction:
@@ -196,6 +231,11 @@ def register(server: DbsenseServer) -> None:
             fix = data.get("fix")
             if isinstance(fix, dict):
                 action = actions.rule_fix(item, fix)
+                if action is not None:
+                    fixes.append(action)
+            files = data.get("files")
+            if isinstance(files, dict):
+                action = actions.create_files(item, files)
                 if action is not None:
                     fixes.append(action)
             if (code, item.range.start.line) not in seen:

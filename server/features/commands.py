@@ -1,5 +1,6 @@
 """Commands: ``dbsense.restart``, ``dbsense.showCatalog`` (Markdown text),
-``dbsense.runLiveChecks`` (Markdown text) and ``dbsense.showDocumentation``."""
+``dbsense.runLiveChecks`` (Markdown text) and ``dbsense.showDocumentation``
+(``dbsense.recommendIndexes`` is in :mod:`dbsense.server.features.live`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dbsense.live.engines import mongo_notes, redis_notes, render_markdown
 from dbsense.server.features.code_actions import SHOW_DOCUMENTATION
 from dbsense.server.features.diagnostics import Linter
 from dbsense.server.features.documents import Lifecycle
+from dbsense.server.features.live import LiveFeatures
 from dbsense.server.markdown import render_catalog
 from dbsense.server.server import DbsenseServer
 
@@ -23,7 +25,7 @@ SHOW_CATALOG = "dbsense.showCatalog"
 RUN_LIVE_CHECKS = "dbsense.runLiveChecks"
 
 
-def register(server: DbsenseServer, linter: Linter) -> None:
+def register(server: DbsenseServer, linter: Linter, live: LiveFeatures) -> None:
     @server.command(RESTART)
     async def restart(ls: DbsenseServer, *args: object) -> None:
         """Forget every cached result, re-read settings and re-index every root."""
@@ -68,10 +70,14 @@ def register(server: DbsenseServer, linter: Linter) -> None:
 
     @server.command(RUN_LIVE_CHECKS)
     async def run_live_checks(ls: DbsenseServer, *args: object) -> str:
-        """Run the live Redis/MongoDB checks of the settings, off the event loop; Markdown."""
+        """Run the live PostgreSQL/Redis/MongoDB checks of the settings, off the event loop;
+        Markdown."""
         results = []
         for project in [p for _, p in sorted(server.projects.items()) if p.indexed]:
             await linter.current(project, "")  # settings are read before the first analysis
+            postgres = await live.notes(project)
+            if postgres is not None:
+                results.append(postgres)
             editor = project.editor
             if editor.redis_url:
                 results.append(await asyncio.to_thread(redis_notes, editor.redis_url))

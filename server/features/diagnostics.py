@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ class Linter:
         self.server = server
         self.states: dict[int, _State] = {}
         self.published: dict[str, tuple[int | None, str]] = {}  # uri -> (version, digest)
+        self.extra_diagnostics: list[Callable[..., list[types.Diagnostic]]] = []
 
     def state(self, project: Project) -> _State:
         key = id(project)
@@ -225,6 +227,18 @@ class Linter:
                 await state.finished.wait()
         return project.analysis
 
+    async def settled(self, project: Project) -> Analysis | None:
+        """An analysis that saw every current input, running one if needed."""
+        state = self.state(project)
+        for _ in range(20):
+            if project.up_to_date():
+                return project.analysis
+            async with state.finished:
+                if state.timer is None and (state.task is None or state.task.done()):
+                    self._start(project)
+                await state.finished.wait()
+        return project.analysis
+
     def _lints_on_save(self, project: Project) -> bool:
         return project.editor.lint_run == "onSave"
 
@@ -249,7 +263,10 @@ class Linter:
             other_map = analysis.positions(other, self.server.encoding)
             if other_map is not None:
                 maps[other] = (project.uri_of(other), other_map)
-        return [diagnostic(v, positions, version, maps) for v in violations]
+        items = [diagnostic(v, positions, version, maps) for v in violations]
+        for extra in self.extra_diagnostics:  # findings of other sources (live index advice)
+            items.extend(extra(project, analysis, path, positions, version))
+        return items
 
     def _deliver(self, project: Project, analysis: Analysis) -> None:
         changed = False

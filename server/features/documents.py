@@ -92,6 +92,8 @@ class Lifecycle:
                 )
             state.ready.set()
         self.linter.request(project)
+        for hook in self.server.on_indexed:
+            hook(project)
 
     async def reindex(self, project: Project) -> None:
         self.linter.state(project).ready.clear()

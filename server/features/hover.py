@@ -1,5 +1,6 @@
 """Hover: the rule page on a finding or a code in a suppression comment; the catalog entry on a
-table or column name; the lock a DDL statement takes. Markdown, concise."""
+table or column name, with its live statistics when a database is configured; the lock a DDL
+statement takes. Markdown, concise."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from dbsense.analyzers.ir import (
 from dbsense.engines.core import registry
 from dbsense.server import locks
 from dbsense.server.convert import PositionMap
+from dbsense.server.features.live import LiveFeatures, query_tables
 from dbsense.server.markdown import render_column, render_rule, render_table
-from dbsense.server.project import Analysis
+from dbsense.server.project import Analysis, Project
 from dbsense.server.server import DbsenseServer, guarded
 
 _WORD = re.compile(
@@ -42,11 +44,14 @@ class Word:
     raw: str
 
 
-def word_at(text: str, offset: int) -> Word | None:
-    """The (possibly qualified, possibly quoted) identifier at ``offset``."""
+def word_at(text: str, offset: int, within: Span | None = None) -> Word | None:
+    """The (possibly qualified, possibly quoted) identifier at ``offset``, looked for in
+    ``within`` only when given (SQL inside a Python string: not the string's own quotes)."""
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
     line_end = len(text) if line_end == -1 else line_end
+    if within is not None:
+        line_start, line_end = max(line_start, within.start), min(line_end, within.end)
     for match in _WORD.finditer(text, line_start, line_end):
         if match.start() <= offset <= match.end() and match.start() != match.end():
             raw = match.group()
@@ -137,14 +142,36 @@ def find_column(analysis: Analysis, parts: tuple[str, ...], context: list[Any]) 
     return None, None
 
 
-def register(server: DbsenseServer) -> None:
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A hover's sections from the analysis, and the table whose live statistics it adds."""
+
+    sections: list[str]
+    positions: PositionMap
+    span: Span | None
+    project: Project
+    live_table: QualifiedName | None
+
+
+def register(server: DbsenseServer, live: LiveFeatures | None = None) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded(server, "textDocument/hover")
     async def hover(params: types.HoverParams) -> types.Hover | None:
-        # On the analysis thread: the catalog is updated in place there.
-        return await server.in_worker(hover_now, params)
+        # The catalog part on the analysis thread (the catalog is updated in place there), then
+        # the live statistics of the table it names.
+        found = await server.in_worker(hover_now, params)
+        if found is None:
+            return None
+        sections = found.sections
+        if live is not None and found.live_table is not None:
+            statistics = await live.table_section(found.project, found.live_table)
+            if statistics is not None:
+                sections.append(statistics)
+        if not sections or found.span is None:
+            return None
+        return _hover(sections, found.positions, found.span)
 
-    def hover_now(params: types.HoverParams) -> types.Hover | None:
+    def hover_now(params: types.HoverParams) -> _Found | None:
         document = server.documents.get(params.text_document.uri)
         located = server.locate(params.text_document.uri)
         if document is None or located is None:
@@ -162,6 +189,7 @@ def register(server: DbsenseServer) -> None:
 
         sections: list[str] = []
         hover_span: Span | None = None
+        live_table: QualifiedName | None = None
         violations = analysis.by_path.get(path, [])
         at_cursor = [
             v for v in violations if v.span.start <= offset < max(v.span.end, v.span.start + 1)
@@ -181,7 +209,8 @@ def register(server: DbsenseServer) -> None:
                         hover_span = item.span
 
         statement = statement_at(analysis, path, offset)
-        word = word_at(document.text, offset)
+        sql = statement.span if isinstance(statement, StatementFact) else None
+        word = word_at(document.text, offset, sql)
         if word is not None and statement is not None:
             context = context_tables(analysis, path, statement)
             column_table, column = defined_at(analysis, path, offset)
@@ -214,9 +243,17 @@ def register(server: DbsenseServer) -> None:
                         if rule is not None:
                             sections.append(render_rule(rule, violation.message, brief=True))
             hover_span = hover_span or word.span
-        if not sections or hover_span is None:
-            return None
-        return _hover(sections, positions, hover_span)
+            if live is not None and live.url(project) is not None and column is None:
+                live_table = table.name if table is not None else None
+                if live_table is None:  # a table the migrations do not create, in a query
+                    tables = query_tables(analysis, path, offset)
+                    live_table = next((n for n in tables if _names(n, word.parts)), None)
+        return _Found(sections, positions, hover_span, project, live_table)
+
+
+def _names(name: QualifiedName, parts: tuple[str, ...]) -> bool:
+    """Whether the identifier ``parts`` spells ``name`` (qualified or not)."""
+    return parts in ((name.name,), (name.schema or "public", name.name))
 
 
 def _hover(sections: list[str], positions: PositionMap, span: Span) -> types.Hover:

@@ -30,6 +30,9 @@ SETTINGS = {
     "dbsense.unsafeFixes",
     "dbsense.configurationPreference",
     "dbsense.postgres.version",
+    "dbsense.live.databaseUrl",
+    "dbsense.live.redisUrl",
+    "dbsense.live.mongoUrl",
     "dbsense.trace.server",
 }
 COMMAND_TITLES = {
@@ -37,6 +40,8 @@ COMMAND_TITLES = {
     "dbsense: Show Output",
     "dbsense: Show Rule Documentation",
     "dbsense: Show Schema Catalog",
+    "dbsense: Run Live Checks",
+    "dbsense: Recommend Indexes",
 }
 
 
@@ -80,9 +85,13 @@ def test_command_titles(manifest: dict[str, Any]) -> None:
 def test_untrusted_workspaces_declared(manifest: dict[str, Any]) -> None:
     untrusted = manifest["capabilities"]["untrustedWorkspaces"]
     assert untrusted["supported"] == "limited"
-    assert {"dbsense.interpreter", "dbsense.importStrategy"} <= set(
-        untrusted["restrictedConfigurations"]
-    )
+    assert {
+        "dbsense.interpreter",
+        "dbsense.importStrategy",
+        "dbsense.live.databaseUrl",
+        "dbsense.live.redisUrl",
+        "dbsense.live.mongoUrl",
+    } <= set(untrusted["restrictedConfigurations"])
 
 
 def test_bundle_contents(vsix: zipfile.ZipFile) -> None:

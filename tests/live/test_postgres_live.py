@@ -13,12 +13,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbsense.advisor import advise, explain, normalise, plan_summary
+from dbsense.advisor import advise, explain, plan_summary
 from dbsense.cli import main
 from dbsense.config import Settings
 from dbsense.erd import from_snapshot, to_mermaid
 from dbsense.live.check import run_live
 from dbsense.live.postgres import connect, read_snapshot, redact
+from dbsense.query_sources import normalise
 from tests.support.services import PostgresServer
 
 SEED = """

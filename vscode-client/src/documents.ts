@@ -1,7 +1,7 @@
 /**
- * Read-only Markdown documents shown by the "Show Schema Catalog" and "Show Rule Documentation"
- * commands. Their content comes from the server; documents under the `dbsense:` scheme cannot
- * be edited.
+ * Read-only Markdown documents shown by the "Show Schema Catalog", "Run Live Checks", "Recommend
+ * Indexes" and "Show Rule Documentation" commands. Their content comes from the server;
+ * documents under the `dbsense:` scheme cannot be edited.
  */
 import * as vscode from "vscode";
 import {
@@ -13,6 +13,8 @@ import { DIAGNOSTIC_SOURCE } from "./statusBar";
 
 export const SCHEME = "dbsense";
 export const CATALOG_SERVER_COMMAND = "dbsense.showCatalog";
+export const LIVE_CHECKS_SERVER_COMMAND = "dbsense.runLiveChecks";
+export const RECOMMEND_INDEXES_SERVER_COMMAND = "dbsense.recommendIndexes";
 
 export class ReadOnlyDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly contents = new Map<string, string>();
@@ -57,40 +59,89 @@ export function markdownFrom(result: unknown): string | undefined {
   return undefined;
 }
 
-export async function showSchemaCatalog(
+/** Run a server command that answers Markdown and show the answer as `name`. */
+async function showServerMarkdown(
   client: LanguageClient | undefined,
   documents: ReadOnlyDocuments,
+  command: string,
+  args: unknown[],
+  name: string,
+  what: string,
 ): Promise<void> {
   if (!client) {
     void vscode.window.showWarningMessage(
-      'The dbsense server is not running, so the schema catalog is not available. Run "dbsense: Restart Server" or see "dbsense: Show Output".',
+      `The dbsense server is not running, so ${what} is not available. Run "dbsense: Restart Server" or see "dbsense: Show Output".`,
     );
     return;
   }
   const commands = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
-  if (!commands.includes(CATALOG_SERVER_COMMAND)) {
+  if (!commands.includes(command)) {
     void vscode.window.showWarningMessage(
-      `This version of the dbsense server does not provide the schema catalog (no "${CATALOG_SERVER_COMMAND}" command).`,
+      `This version of the dbsense server does not provide ${what} (no "${command}" command).`,
     );
     return;
   }
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.toString();
   try {
     const result = await client.sendRequest(ExecuteCommandRequest.type, {
-      command: CATALOG_SERVER_COMMAND,
-      arguments: folder ? [folder] : [],
+      command,
+      arguments: args,
     });
     const text = markdownFrom(result);
     if (text === undefined) {
-      void vscode.window.showWarningMessage("The dbsense server returned no schema catalog.");
+      void vscode.window.showWarningMessage(`The dbsense server returned no ${what}.`);
       return;
     }
-    await documents.show("Schema Catalog.md", text);
+    await documents.show(name, text);
   } catch (error) {
     void vscode.window.showErrorMessage(
-      `The dbsense server could not build the schema catalog: ${String(error)}`,
+      `The dbsense server could not build ${what}: ${String(error)}`,
     );
   }
+}
+
+export async function showSchemaCatalog(
+  client: LanguageClient | undefined,
+  documents: ReadOnlyDocuments,
+): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.toString();
+  await showServerMarkdown(
+    client,
+    documents,
+    CATALOG_SERVER_COMMAND,
+    folder ? [folder] : [],
+    "Schema Catalog.md",
+    "the schema catalog",
+  );
+}
+
+/** The read-only live checks of the `dbsense.live.*` connections (run on demand). */
+export async function showLiveChecks(
+  client: LanguageClient | undefined,
+  documents: ReadOnlyDocuments,
+): Promise<void> {
+  await showServerMarkdown(
+    client,
+    documents,
+    LIVE_CHECKS_SERVER_COMMAND,
+    [],
+    "Live Checks.md",
+    "the live checks",
+  );
+}
+
+/** Verified index advice on the workspace's queries, now (it also runs after indexing). */
+export async function showIndexRecommendations(
+  client: LanguageClient | undefined,
+  documents: ReadOnlyDocuments,
+): Promise<void> {
+  await showServerMarkdown(
+    client,
+    documents,
+    RECOMMEND_INDEXES_SERVER_COMMAND,
+    [],
+    "Index Recommendations.md",
+    "index recommendations",
+  );
 }
 
 /** The code of a dbsense diagnostic, e.g. "PG302". */

@@ -1,6 +1,13 @@
 /** Entry point: wires the server manager, status bar, commands and setting changes together. */
 import * as vscode from "vscode";
-import { ReadOnlyDocuments, SCHEME, showRuleDocumentation, showSchemaCatalog } from "./documents";
+import {
+  ReadOnlyDocuments,
+  SCHEME,
+  showIndexRecommendations,
+  showLiveChecks,
+  showRuleDocumentation,
+  showSchemaCatalog,
+} from "./documents";
 import { onActiveInterpreterChanged } from "./pythonExtension";
 import { ServerManager } from "./serverManager";
 import { RESTART_SETTINGS } from "./settings";
@@ -11,6 +18,8 @@ export const COMMANDS = {
   showOutput: "dbsense.showOutput",
   showRuleDocumentation: "dbsense.showRuleDocumentation",
   showSchemaCatalog: "dbsense.showSchemaCatalog",
+  runLiveChecks: "dbsense.showLiveChecks",
+  recommendIndexes: "dbsense.showIndexRecommendations",
 } as const;
 
 const RESTART_DEBOUNCE_MS = 500;
@@ -42,6 +51,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(COMMANDS.showOutput, () => log.show()),
     vscode.commands.registerCommand(COMMANDS.showSchemaCatalog, () =>
       showSchemaCatalog(server.languageClient, documents),
+    ),
+    vscode.commands.registerCommand(COMMANDS.runLiveChecks, () =>
+      showLiveChecks(server.languageClient, documents),
+    ),
+    vscode.commands.registerCommand(COMMANDS.recommendIndexes, () =>
+      showIndexRecommendations(server.languageClient, documents),
     ),
     vscode.commands.registerCommand(COMMANDS.showRuleDocumentation, (code?: unknown) =>
       showRuleDocumentation(server.languageClient, documents, code),

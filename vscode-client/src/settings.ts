@@ -19,6 +19,10 @@ export interface ExtensionSettings {
   unsafeFixes: boolean;
   configurationPreference: ConfigurationPreference;
   postgresVersion: number | null;
+  /** Live connections; `null` means "not set" (the server then reads DBSENSE_DATABASE_URL). */
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  mongoUrl: string | null;
 }
 
 /** The settings object the server receives (initializationOptions and workspace/configuration). */
@@ -30,6 +34,7 @@ export interface ServerSettings {
   unsafeFixes: boolean;
   configurationPreference: ConfigurationPreference;
   postgres: { version: number | null };
+  live: { databaseUrl: string | null; redisUrl: string | null; mongoUrl: string | null };
 }
 
 /** The subset of `vscode.WorkspaceConfiguration` this module needs. */
@@ -60,6 +65,9 @@ export const DEFAULT_SETTINGS: Readonly<ExtensionSettings> = Object.freeze({
   unsafeFixes: false,
   configurationPreference: "editorFirst",
   postgresVersion: null,
+  databaseUrl: null,
+  redisUrl: null,
+  mongoUrl: null,
 });
 
 /** Settings whose change needs a new server process (the rest are sent to the running one). */
@@ -169,6 +177,24 @@ function postgresVersion(value: unknown, problems: string[]): number | null {
   return null;
 }
 
+/** A connection URL, with variables expanded; the value itself never appears in a problem. */
+function connectionUrl(
+  key: string,
+  value: unknown,
+  ctx: SubstitutionContext,
+  problems: string[],
+): string | null {
+  if (value === undefined || value === null) {
+    return null;
+  }
+  if (typeof value !== "string") {
+    problems.push(`${key}: expected a connection URL string; ignoring it`);
+    return null;
+  }
+  const url = substituteVariables(value.trim(), ctx);
+  return url.length > 0 ? url : null;
+}
+
 /** Read and validate every `dbsense.*` setting; `config` is the `dbsense` section. */
 export function resolveSettings(config: ConfigReader, ctx: SubstitutionContext): ResolvedSettings {
   const problems: string[] = [];
@@ -214,6 +240,24 @@ export function resolveSettings(config: ConfigReader, ctx: SubstitutionContext):
       problems,
     ),
     postgresVersion: postgresVersion(config.get<unknown>("postgres.version"), problems),
+    databaseUrl: connectionUrl(
+      "dbsense.live.databaseUrl",
+      config.get<unknown>("live.databaseUrl"),
+      ctx,
+      problems,
+    ),
+    redisUrl: connectionUrl(
+      "dbsense.live.redisUrl",
+      config.get<unknown>("live.redisUrl"),
+      ctx,
+      problems,
+    ),
+    mongoUrl: connectionUrl(
+      "dbsense.live.mongoUrl",
+      config.get<unknown>("live.mongoUrl"),
+      ctx,
+      problems,
+    ),
   };
   return { settings, problems };
 }
@@ -228,5 +272,10 @@ export function toServerSettings(settings: ExtensionSettings): ServerSettings {
     unsafeFixes: settings.unsafeFixes,
     configurationPreference: settings.configurationPreference,
     postgres: { version: settings.postgresVersion },
+    live: {
+      databaseUrl: settings.databaseUrl,
+      redisUrl: settings.redisUrl,
+      mongoUrl: settings.mongoUrl,
+    },
   };
 }

@@ -58,6 +58,9 @@ describe("resolveSettings", () => {
         unsafeFixes: true,
         configurationPreference: "filesystemFirst",
         "postgres.version": 15,
+        "live.databaseUrl": "postgresql://reader@${env:VENV}:5432/app",
+        "live.redisUrl": " redis://cache:6379/0 ",
+        "live.mongoUrl": "",
       }),
       ctx,
     );
@@ -72,6 +75,9 @@ describe("resolveSettings", () => {
       unsafeFixes: true,
       configurationPreference: "filesystemFirst",
       postgresVersion: 15,
+      databaseUrl: "postgresql://reader@/opt/venv:5432/app",
+      redisUrl: "redis://cache:6379/0",
+      mongoUrl: null,
     });
   });
 
@@ -91,11 +97,14 @@ describe("resolveSettings", () => {
         unsafeFixes: "yes",
         configurationPreference: null,
         "postgres.version": 15.5,
+        "live.databaseUrl": { password: "s3cret" },
       }),
       ctx,
     );
     assert.deepEqual(settings, { ...DEFAULT_SETTINGS, rules: { PG1: "info" } });
-    assert.equal(problems.length, 7);
+    assert.equal(problems.length, 8);
+    assert.match(problems.join("\n"), /dbsense\.live\.databaseUrl: expected a connection URL/);
+    assert.doesNotMatch(problems.join("\n"), /s3cret/);
     assert.match(
       problems.join("\n"),
       /dbsense\.importStrategy: expected one of useBundled, fromEnvironment/,
@@ -125,6 +134,19 @@ describe("toServerSettings", () => {
       unsafeFixes: false,
       configurationPreference: "editorFirst",
       postgres: { version: 16 },
+      live: { databaseUrl: null, redisUrl: null, mongoUrl: null },
+    });
+  });
+
+  it("forwards the live connection URLs under `live`", () => {
+    const { settings } = resolveSettings(
+      reader({ "live.databaseUrl": "postgresql://reader@db/app", "live.mongoUrl": "mongodb://m" }),
+      ctx,
+    );
+    assert.deepEqual(toServerSettings(settings).live, {
+      databaseUrl: "postgresql://reader@db/app",
+      redisUrl: null,
+      mongoUrl: "mongodb://m",
     });
   });
 });
