@@ -1,6 +1,5 @@
 import re
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Collection, Iterator
 
 from dbsense.analyzers.catalog import Catalog
 from dbsense.analyzers.ir import (
@@ -104,7 +103,7 @@ class SettingNotNullOnExistingColumn(Rule):
     peers = ("squawk:adding-not-nullable-field",)
 
     def __init__(self) -> None:
-        self._memo: tuple[Catalog, dict[_Key, bool | None]] | None = None
+        self._memo: tuple[Catalog, _Nullability] | None = None
 
     def check(self, fact: AlterColumnNullFact, ctx: RuleContext) -> Iterator[Finding]:
         if not fact.not_null or fact.table_created_in_unit:
@@ -129,22 +128,23 @@ class SettingNotNullOnExistingColumn(Rule):
 
     # --- the column just before a restated field -------------------------------------------
 
-    def observe_replay(self, catalog: Catalog) -> Callable[[Catalog, str, Fact], None]:
+    def observe_replay(self, catalog: Catalog) -> "_Nullability":
         """Record, during the workspace's replay, whether each restated column was nullable
-        just before its operation (``None``: the column was not known)."""
-        record: dict[_Key, bool | None] = {}
-        self._memo = (catalog, record)
-        return partial(_record, record)
+        just before its operation; the record is ``catalog.observations[PG108]``."""
+        return _Nullability()
 
     def _was_nullable(self, fact: AlterColumnNullFact, ctx: RuleContext) -> bool:
         if ctx.catalog is None or ctx.file is None:
             return False
-        memo = self._memo
-        if memo is None or memo[0] is not ctx.catalog:
-            record: dict[_Key, bool | None] = {}
-            ctx.catalog.replay_history(partial(_record, record))
-            memo = self._memo = (ctx.catalog, record)
-        return memo[1].get((ctx.file.path, fact.span, fact.column)) is True
+        observed = ctx.catalog.observations.get(self.code)
+        if not isinstance(observed, _Nullability):  # a catalog replayed by someone else
+            memo = self._memo
+            if memo is None or memo[0] is not ctx.catalog:
+                observed = _Nullability()
+                ctx.catalog.replay_history(observed.before)
+                memo = self._memo = (ctx.catalog, observed)
+            observed = memo[1]
+        return observed.nullable(ctx.file.path, fact) is True
 
     def _proven(self, fact: AlterColumnNullFact, ctx: RuleContext) -> bool:
         validated = {
@@ -192,14 +192,26 @@ class SettingNotNullOnExistingColumn(Rule):
         )
 
 
-_Key = tuple[str, Span, str]  # (path, operation span, column)
+class _Nullability:
+    """Whether each restated column was nullable just before its operation (``None``: the
+    column was not known), per unit, so a unit replayed again replaces its own."""
 
+    def __init__(self) -> None:
+        self._by_unit: dict[str, dict[tuple[Span, str], bool | None]] = {}
 
-def _record(record: dict[_Key, bool | None], state: Catalog, path: str, fact: Fact) -> None:
-    if isinstance(fact, AlterColumnNullFact) and fact.restated:
-        table = state.table(fact.table)
-        column = table.columns.get(fact.column) if table is not None else None
-        record[(path, fact.span, fact.column)] = column.nullable if column is not None else None
+    def before(self, state: Catalog, path: str, fact: Fact) -> None:
+        if isinstance(fact, AlterColumnNullFact) and fact.restated:
+            table = state.table(fact.table)
+            column = table.columns.get(fact.column) if table is not None else None
+            nullable = column.nullable if column is not None else None
+            self._by_unit.setdefault(path, {})[(fact.span, fact.column)] = nullable
+
+    def forget(self, paths: Collection[str]) -> None:
+        for path in paths:
+            self._by_unit.pop(path, None)
+
+    def nullable(self, path: str, fact: AlterColumnNullFact) -> bool | None:
+        return self._by_unit.get(path, {}).get((fact.span, fact.column))
 
 
 def _proves(expression: str | None, column: str) -> bool:
