@@ -6,6 +6,7 @@ migration, starts ``python -m dbsense.server`` as a real LSP subprocess and meas
 
 - cold start: process start -> first diagnostics of the big migration (opened right after
   ``initialized``, so indexing the workspace is included);
+- indexing: ``initialized`` -> the end of the server's indexing progress (``$/progress``);
 - open after indexing: ``didOpen`` of another migration -> its first diagnostics;
 - edit latency: ``didChange`` (one character typed or deleted in the middle of the big
   migration) -> ``publishDiagnostics`` for that version, one edit at a time, median and p95.
@@ -52,6 +53,7 @@ class Bench:
         self.client = LanguageClient("dbsense-bench", "1")
         self.waiters: dict[tuple[str, int | None], asyncio.Future[float]] = {}
         self.first: dict[str, asyncio.Future[float]] = {}
+        self.indexed: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
         @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def published(params: types.PublishDiagnosticsParams) -> None:
@@ -77,7 +79,12 @@ class Bench:
 
         @self.client.feature(types.PROGRESS)
         def progress(params: types.ProgressParams) -> None:
-            return None
+            value = params.value
+            ended = isinstance(value, types.WorkDoneProgressEnd) or (
+                isinstance(value, dict) and value.get("kind") == "end"
+            )
+            if ended and not self.indexed.done():
+                self.indexed.set_result(time.perf_counter())
 
         @self.client.feature(types.WINDOW_LOG_MESSAGE)
         def log(params: types.LogMessageParams) -> None:
@@ -116,11 +123,13 @@ async def measure(root: Path, big: Path, other: Path, edits: int) -> dict[str, o
             workspace_folders=[types.WorkspaceFolder(root.as_uri(), root.name)],
         )
     )
+    initialized = time.perf_counter()
     bench.client.initialized(types.InitializedParams())
     uri = big.as_uri()
     first = bench.expect_first(uri)
     bench.open(big)
     cold = await asyncio.wait_for(first, 120) - started
+    indexing = await asyncio.wait_for(bench.indexed, 120) - initialized
 
     other_first = bench.expect_first(other.as_uri())
     opened = time.perf_counter()
@@ -154,6 +163,7 @@ async def measure(root: Path, big: Path, other: Path, edits: int) -> dict[str, o
     latencies.sort()
     return {
         "cold_start_s": cold,
+        "indexing_s": indexing,
         "open_after_index_s": open_latency,
         "edit_median_ms": 1000 * statistics.median(latencies),
         "edit_p95_ms": 1000 * latencies[max(0, round(0.95 * len(latencies)) - 1)],
@@ -174,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"workspace: {len(kept) + 1} migrations; big migration {lines} lines")
         result = asyncio.run(measure(root, big, kept[len(kept) // 2], args.edits))
     print(f"cold start to first diagnostics: {result['cold_start_s']:.2f} s")
+    print(f"indexing, initialized -> progress end: {result['indexing_s']:.2f} s")
     print(f"open after indexing to first diagnostics: {result['open_after_index_s']:.3f} s")
     print(
         f"didChange -> publishDiagnostics over {args.edits} edits: "
