@@ -755,20 +755,27 @@ class Catalog:
 
 
 def _located_in(table: Table, paths: Collection[str]) -> bool:
-    locations: list[Location | None] = [table.location, table.model, *table.changes]
-    locations.extend(table.declared.values())
+    return any(location is not None and location.path in paths for location in _locations(table))
+
+
+def _locations(table: Table) -> Iterator[Location | None]:
+    yield table.location
+    yield table.model
+    yield from table.changes
+    yield from table.declared.values()
     for column in table.columns.values():
-        locations.append(column.location)
-        locations.extend(column.changes)
+        yield column.location
+        yield from column.changes
     for index in table.indexes:
-        locations.append(index.location)
-        locations.extend(index.changes)
-    locations.extend(fk.location for fk in table.foreign_keys)
+        yield index.location
+        yield from index.changes
+    for fk in table.foreign_keys:
+        yield fk.location
     for constraint in table.constraints.values():
-        locations.append(constraint.location)
-        locations.extend(constraint.changes)
-    locations.extend(dropped.dropped_at for dropped in table.dropped_indexes)
-    return any(location is not None and location.path in paths for location in locations)
+        yield constraint.location
+        yield from constraint.changes
+    for dropped in table.dropped_indexes:
+        yield dropped.dropped_at
 
 
 def keys_of(index: Index) -> tuple[str, ...]:

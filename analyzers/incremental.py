@@ -21,6 +21,7 @@ from typing import Protocol
 from dbsense.analyzers.catalog import Catalog, Unit, changes_schema
 from dbsense.analyzers.ir import Fact, ParseErrorFact, SettingFact, UnitFacts
 from dbsense.analyzers.journal import Checkpoint
+from dbsense.analyzers.migrations import Memo as OrderMemo
 from dbsense.analyzers.migrations import order_units
 
 
@@ -43,6 +44,7 @@ class IncrementalCatalog:
         self._history_end = 0
         self._checkpoint: Checkpoint | None = None
         self._observed: tuple[str, ...] | None = None
+        self.order_memo: OrderMemo = {}  # for :func:`replay_plan` of the next versions
 
     def update(
         self,
@@ -149,9 +151,12 @@ def _same(before: tuple[Fact, ...], after: tuple[Fact, ...]) -> bool:
     return before is after or (len(before) == len(after) and all(map(operator.is_, before, after)))
 
 
-def replay_plan(units: Iterable[UnitFacts]) -> tuple[list[UnitFacts], int]:
-    """The units in replay order, application units last, and where those start."""
-    ordered = order_units(units)
+def replay_plan(
+    units: Iterable[UnitFacts], memo: OrderMemo | None = None
+) -> tuple[list[UnitFacts], int]:
+    """The units in replay order, application units last, and where those start (``memo`` as
+    for :func:`~dbsense.analyzers.migrations.order_units`)."""
+    ordered = order_units(units, memo)
     history = [unit for unit in ordered if not is_application(unit)]
     application = [unit for unit in ordered if is_application(unit)]
     return [*history, *application], len(history)

@@ -27,7 +27,8 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from dbsense.analyzers.ir import (
@@ -73,6 +74,7 @@ def replayed(path: str) -> bool:
     return not name.lower().endswith((".down.sql", "_down.sql"))
 
 
+@lru_cache(maxsize=65536)
 def _file_key(path: str) -> tuple:
     """Replay key of a file-named unit: directory, then Flyway rank and version or name."""
     pure = PurePosixPath(path)
@@ -157,24 +159,62 @@ def _model_fact(fact: Fact) -> bool:
     return isinstance(fact, CreateTableFact | CreateIndexFact) and fact.origin in MODEL_ORIGINS
 
 
-def split_models(unit: UnitFacts, migrated: set[tuple[str, str]]) -> tuple[UnitFacts, UnitFacts]:
+@dataclass(slots=True)
+class _Summary:
+    """What ordering needs from one unit's facts (kept across calls: facts rarely change)."""
+
+    facts: tuple[Fact, ...]  # the facts summarised (held, so their identity stays valid)
+    migrated: frozenset[tuple[str, str]]  # tables that SQL or migrations create
+    models: tuple[Fact, ...]  # model tables and their indexes
+    split: tuple[tuple[int, ...], UnitFacts, UnitFacts] | None = None
+
+
+Memo = dict[str, _Summary]  # unit path -> summary
+
+
+def _summary(unit: UnitFacts, memo: Memo) -> _Summary:
+    found = memo.get(unit.path)
+    if found is None or found.facts is not unit.facts:
+        migrated = frozenset(
+            _table_key(fact.table)
+            for fact in unit.facts
+            if isinstance(fact, CreateTableFact) and fact.origin not in MODEL_ORIGINS
+        )
+        found = memo[unit.path] = _Summary(
+            unit.facts, migrated, tuple(f for f in unit.facts if _model_fact(f))
+        )
+    return found
+
+
+def split_models(
+    unit: UnitFacts, migrated: set[tuple[str, str]], memo: Memo | None = None
+) -> tuple[UnitFacts, UnitFacts]:
     """``unit`` as its baseline part and its overlay part: the overlay holds the model tables
     (and their indexes) that migrations create, laid over the migrated schema at the end; the
     baseline holds the rest, replayed in file order like before any migration touches them."""
-    overlay = [f for f in unit.facts if _model_fact(f) and _table_key(f.table) in migrated]
+    summary = _summary(unit, {} if memo is None else memo)
+    overlay = [f for f in summary.models if _table_key(f.table) in migrated]
     if not overlay:
         return unit, replace(unit, facts=())
-    chosen = set(map(id, overlay))
-    base = tuple(f for f in unit.facts if id(f) not in chosen)
-    return replace(unit, facts=base), replace(unit, facts=tuple(overlay))
+    chosen = tuple(map(id, overlay))
+    if summary.split is None or summary.split[0] != chosen:
+        picked = set(chosen)
+        base = tuple(f for f in unit.facts if id(f) not in picked)
+        summary.split = (chosen, replace(unit, facts=base), replace(unit, facts=tuple(overlay)))
+    return summary.split[1], summary.split[2]
 
 
-def order_units(units: Iterable[UnitFacts]) -> list[UnitFacts]:
-    """The units to replay, in replay order (undo files left out)."""
+def order_units(units: Iterable[UnitFacts], memo: Memo | None = None) -> list[UnitFacts]:
+    """The units to replay, in replay order (undo files left out). A ``memo`` passed again
+    with the next version of the same workspace saves re-reading the units that did not
+    change."""
+    memo = {} if memo is None else memo
     dumps: list[UnitFacts] = []
     files: list[UnitFacts] = []
     graph: list[UnitFacts] = []
+    seen: set[str] = set()
     for unit in units:
+        seen.add(unit.path)
         if not replayed(unit.path):
             continue
         if unit.dump:
@@ -183,17 +223,14 @@ def order_units(units: Iterable[UnitFacts]) -> list[UnitFacts]:
             graph.append(unit)
         else:
             files.append(unit)
-    migrated = {
-        _table_key(fact.table)
-        for unit in (*dumps, *files, *graph)
-        for fact in unit.facts
-        if isinstance(fact, CreateTableFact) and fact.origin not in MODEL_ORIGINS
-    }
+    migrated = set().union(*(_summary(unit, memo).migrated for unit in (*dumps, *files, *graph)))
     overlays: list[UnitFacts] = []
     for position, unit in enumerate(files):
-        files[position], overlay = split_models(unit, migrated)
+        files[position], overlay = split_models(unit, migrated, memo)
         if overlay.facts:
             overlays.append(overlay)
+    for gone in memo.keys() - seen:
+        del memo[gone]
     dumps.sort(key=_path_key)
     files.sort(key=lambda unit: _file_key(unit.path))
     overlays.sort(key=_path_key)

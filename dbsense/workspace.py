@@ -243,7 +243,7 @@ class Workspace:
     def _replay(self, units: Iterable[UnitFacts], rules: list[Rule]) -> Catalog:
         """The catalog of ``units``, replayed from the first unit that changed since the last
         check; the rules that observe the replay record what they need on the way."""
-        ordered, history_end = replay_plan(units)
+        ordered, history_end = replay_plan(units, self._catalog.order_memo)
         observing = [rule for rule in rules if type(rule).observe_replay is not Rule.observe_replay]
 
         def observe(catalog: Catalog) -> dict[str, ReplayObserver]:

@@ -122,7 +122,7 @@ class RuleContext:
             return iter(())
         if self.focus is None:
             return self.catalog.iter_tables()
-        return self.catalog.tables_in(self.focus)
+        return iter(self.derived("focused tables", _focused_tables))
 
     def option(self, engine: str, name: str) -> Any:
         return self.options.get(engine, {}).get(name)
@@ -331,3 +331,7 @@ class Runner:
             related=finding.related,
             unnecessary=finding.unnecessary,
         )
+
+
+def _focused_tables(ctx: RuleContext) -> list[Any]:
+    return list(ctx.catalog.tables_in(ctx.focus))
