@@ -6,7 +6,8 @@ Everything here is a frozen dataclass. Spans are ``str`` offsets into the host d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -937,3 +938,9 @@ class OrmPatternFact(Fact):
     operator: str
     pattern: str | None
     wrapped: str | None = None
+
+
+@functools.cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """The field names of dataclass ``cls`` in order, looked up once per class."""
+    return tuple(item.name for item in fields(cls))

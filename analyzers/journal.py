@@ -18,7 +18,7 @@ import typing
 from typing import Any
 
 from dbsense.analyzers.catalog import Catalog, Table, changes_schema
-from dbsense.analyzers.ir import Fact, QualifiedName
+from dbsense.analyzers.ir import Fact, QualifiedName, field_names
 
 _COPIED = (list, dict, set)
 # Catalog attributes copied at the checkpoint (containers) or saved as they are (scalars).
@@ -99,11 +99,11 @@ class _State:
 
     def __init__(self, target: Any) -> None:
         self.target = target
-        self.values = [_copy(getattr(target, name)) for name in _fields(type(target))]
+        self.values = [_copy(getattr(target, name)) for name in field_names(type(target))]
 
     def restore(self) -> None:
         target = self.target
-        for name, value in zip(_fields(type(target)), self.values, strict=True):
+        for name, value in zip(field_names(type(target)), self.values, strict=True):
             setattr(target, name, _copy(value))
 
 
@@ -125,16 +125,6 @@ class _TableState:
     def restore(self) -> None:
         for state in self.states:
             state.restore()
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(field.name for field in dataclasses.fields(cls))
-    return names
 
 
 def _copy(value: Any) -> Any:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from dbsense.analyzers.ir import Fact, Span
+from dbsense.analyzers.ir import Fact, Span, field_names
 
 # Integer fields that are document offsets (where a fix inserts text) end with this.
 _OFFSET_SUFFIX = "_at"
@@ -84,7 +84,7 @@ def _plan(cls: type) -> _Plan:
     setters that rebuild it."""
     if not dataclasses.is_dataclass(cls):
         raise Unmovable(f"cannot move a {cls.__name__}")
-    names = [field.name for field in dataclasses.fields(cls)]
+    names = field_names(cls)
     setters = []
     for name in names:
         slot = getattr(cls, name, None)

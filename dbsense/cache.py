@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dbsense import __version__
 from dbsense.analyzers import ir
-from dbsense.analyzers.ir import UnitFacts
+from dbsense.analyzers.ir import UnitFacts, field_names
 from dbsense.workspace import FactCache
 
 CACHE_DIR = ".dbsense_cache"
@@ -70,16 +70,6 @@ def ir_fingerprint() -> str:
     return digest.hexdigest()
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(field.name for field in dataclasses.fields(cls))
-    return names
-
-
 _SETTERS: dict[type, tuple] = {}
 
 
@@ -92,7 +82,7 @@ def _setters(cls: type) -> tuple:
             slot.__set__
             if isinstance(slot := getattr(cls, name, None), types.MemberDescriptorType)
             else functools.partial(_set_by_name, name=name)
-            for name in _field_names(cls)
+            for name in field_names(cls)
         )
     return setters
 
@@ -114,7 +104,7 @@ class _FactPickler(pickle.Pickler):
     def reducer_override(self, obj: object) -> object:
         cls = type(obj)
         if dataclasses.is_dataclass(cls) and not isinstance(obj, type):
-            return _rebuild, (cls, tuple(getattr(obj, name) for name in _field_names(cls)))
+            return _rebuild, (cls, tuple(getattr(obj, name) for name in field_names(cls)))
         return NotImplemented
 
 
