@@ -71,6 +71,7 @@ class FactCache:
         self.last_workers = 1
         self.editing: frozenset[str] = frozenset()
         self._memos: dict[str, StatementMemo] = {}
+        self._used: set[str] = set()  # the keys the last get_many answered
 
     @staticmethod
     def key(source: SourceFile) -> str:
@@ -93,8 +94,10 @@ class FactCache:
         """Facts of every source by path; many cache misses are parsed in a process pool."""
         found: dict[str, UnitFacts] = {}
         missing: list[tuple[str, SourceFile]] = []
+        self._used = set()
         for source in sources:
             key = self.key(source)
+            self._used.add(key)
             facts = self._entries.get(key)
             if facts is None:
                 facts = self.load(key)
@@ -122,7 +125,7 @@ class FactCache:
         came from disk or a worker process): its next version then re-parses only what
         changed."""
         if source.path in self.editing and source.path not in self._memos:
-            document_facts(source, self._memos.setdefault(source.path, StatementMemo()))
+            self._compute(source)
 
     def _compute(self, source: SourceFile) -> UnitFacts:
         if source.path not in self.editing:
@@ -136,11 +139,11 @@ class FactCache:
     def store(self, key: str, facts: UnitFacts) -> None:
         return None
 
-    def retain(self, sources: Iterable[SourceFile]) -> None:
-        """Forget entries of documents that are gone or changed (bounded memory)."""
-        keep = {self.key(source) for source in sources}
+    def retain(self) -> None:
+        """Forget the entries the last :meth:`get_many` did not answer: documents that are
+        gone or changed (bounded memory)."""
         for key in list(self._entries):
-            if key not in keep:
+            if key not in self._used:
                 del self._entries[key]
         for path in list(self._memos):
             if path not in self.editing:
@@ -156,7 +159,6 @@ class Workspace:
         self.cache = cache or FactCache()
         self.documents: dict[str, SourceFile] = {}
         self.skipped: dict[str, str] = {}
-        self.catalog = Catalog()
         self._catalog = IncrementalCatalog()
 
     # --- documents ---------------------------------------------------------------------
@@ -192,6 +194,11 @@ class Workspace:
 
     # --- analysis ------------------------------------------------------------------------
 
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog of the last check (empty before the first)."""
+        return self._catalog.catalog
+
     def check(
         self,
         focus: Collection[str] | None = None,
@@ -210,11 +217,11 @@ class Workspace:
     ) -> CheckResult:
         sources = sorted(self.documents.values(), key=lambda source: source.path)
         units = self.cache.get_many(sources)
-        self.cache.retain(sources)
+        self.cache.retain()
         rules = enabled_rules(self.settings)
         runner = Runner(rules, severity_overrides(self.settings))
         options = self.settings.engine_values()
-        self.catalog = self._replay(units.values(), rules)
+        self._replay(units.values(), rules)
         checked = sources if focus is None else [s for s in sources if s.path in focus]
         raw: list[Violation] = []
         for source in checked:
@@ -240,9 +247,10 @@ class Workspace:
             ],
         )
 
-    def _replay(self, units: Iterable[UnitFacts], rules: list[Rule]) -> Catalog:
-        """The catalog of ``units``, replayed from the first unit that changed since the last
-        check; the rules that observe the replay record what they need on the way."""
+    def _replay(self, units: Iterable[UnitFacts], rules: list[Rule]) -> None:
+        """Bring the catalog up to date with ``units``, replaying from the first unit that
+        changed since the last check; the rules that observe the replay record what they need
+        on the way."""
         ordered, history_end = replay_plan(units, self._catalog.order_memo)
         observing = [rule for rule in rules if type(rule).observe_replay is not Rule.observe_replay]
 
@@ -250,7 +258,7 @@ class Workspace:
             made = {rule.code: rule.observe_replay(catalog) for rule in observing}
             return {code: observer for code, observer in made.items() if observer is not None}
 
-        return self._catalog.update(
+        self._catalog.update(
             [Unit(unit.path, unit.facts) for unit in ordered],
             history_end,
             tuple(rule.code for rule in observing),
