@@ -208,7 +208,6 @@ class Linter:
 
     async def current(self, project: Project, path: str) -> Analysis | None:
         """An analysis that saw the current text of ``path``, running one if needed."""
-        state = self.state(project)
         for _ in range(20):
             analysis = project.analysis
             document = project.open.get(path)
@@ -221,23 +220,24 @@ class Linter:
                 or (self._lints_on_save(project) and path in analysis.texts)
             ):
                 return analysis
-            async with state.finished:
-                if state.timer is None and (state.task is None or state.task.done()):
-                    self._start(project)
-                await state.finished.wait()
+            await self._next_run(project)
         return project.analysis
 
     async def settled(self, project: Project) -> Analysis | None:
         """An analysis that saw every current input, running one if needed."""
-        state = self.state(project)
         for _ in range(20):
             if project.up_to_date():
                 return project.analysis
-            async with state.finished:
-                if state.timer is None and (state.task is None or state.task.done()):
-                    self._start(project)
-                await state.finished.wait()
+            await self._next_run(project)
         return project.analysis
+
+    async def _next_run(self, project: Project) -> None:
+        """Wait for the end of the next run, starting one unless one is pending."""
+        state = self.state(project)
+        async with state.finished:
+            if not self._busy(state):
+                self._start(project)
+            await state.finished.wait()
 
     def _lints_on_save(self, project: Project) -> bool:
         return project.editor.lint_run == "onSave"
