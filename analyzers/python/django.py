@@ -28,7 +28,7 @@ from dbsense.analyzers.ir import (
     TypeRef,
 )
 from dbsense.analyzers.python.imports import ImportMap
-from dbsense.analyzers.python.source import PythonSource, keyword, literal
+from dbsense.analyzers.python.source import PythonSource, class_assignments, keyword, literal
 
 MODELS = "django.db.models"
 # field class -> (Postgres type, type arguments taken from keywords, default arguments)
@@ -535,13 +535,7 @@ def _sql_default(node: ast.expr | None) -> str | None:
 def _meta(node: ast.ClassDef) -> dict[str, ast.expr]:
     for item in node.body:
         if isinstance(item, ast.ClassDef) and item.name == "Meta":
-            options: dict[str, ast.expr] = {}
-            for statement in item.body:
-                if isinstance(statement, ast.Assign):
-                    for target in statement.targets:
-                        if isinstance(target, ast.Name):
-                            options[target.id] = statement.value
-            return options
+            return class_assignments(item)
     return {}
 
 

@@ -18,7 +18,7 @@ from dbsense.analyzers.ir import DJANGO, SQLALCHEMY, LoopFact, QuerySource, Span
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.queries import DJANGO_TERMINAL
 from dbsense.analyzers.python.scopes import FunctionNode, Scopes, lambda_loop
-from dbsense.analyzers.python.source import PythonSource, keyword, literal
+from dbsense.analyzers.python.source import PythonSource, class_assignments, keyword, literal
 
 Resolve = Callable[[ast.expr, ast.AST, FunctionNode | None], QuerySource | None]
 Qualify = Callable[[FunctionNode | None], str | None]
@@ -141,7 +141,7 @@ class RowEvaluations:
         bases = [self.imports.qualify(base) or "" for base in node.bases]
         if not any(base.startswith(_VIEWS) for base in bases):
             return
-        attributes = _class_attributes(node)
+        attributes = class_assignments(node)
         extra = attributes.get("extra_context")
         if extra is not None:
             yield from self._class_context(extra, node)
@@ -272,13 +272,3 @@ def _dict_values(node: ast.expr | None) -> Iterator[ast.expr]:
         yield from (value for key, value in zip(node.keys, node.values, strict=True) if key)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
         yield from (kw.value for kw in node.keywords if kw.arg is not None)
-
-
-def _class_attributes(node: ast.ClassDef) -> dict[str, ast.expr]:
-    values: dict[str, ast.expr] = {}
-    for item in node.body:
-        if isinstance(item, ast.Assign):
-            for target in item.targets:
-                if isinstance(target, ast.Name):
-                    values[target.id] = item.value
-    return values

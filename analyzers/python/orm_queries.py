@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from dbsense.analyzers.ir import DJANGO, SQLALCHEMY, Span
 from dbsense.analyzers.python.imports import ImportMap
 from dbsense.analyzers.python.queries import MANAGERS, chain, is_session
-from dbsense.analyzers.python.source import PythonSource, literal, module_name
+from dbsense.analyzers.python.source import PythonSource, class_assignments, literal, module_name
 
 ORDER_EXPLICIT = "explicit"  # ``order_by`` as given (empty: no ORDER BY)
 ORDER_DEFAULT = "default"  # the model's ``Meta.ordering`` applies
@@ -123,7 +123,7 @@ def _options(
     plain = _plain_manager(node, imports)
     ordering: tuple[tuple[str, bool], ...] | None = ()
     if meta is not None:
-        values = _assignments(meta)
+        values = class_assignments(meta)
         if "ordering" in values:
             ordering = _ordering(values["ordering"])
         elif meta.bases:
@@ -141,28 +141,16 @@ def _options(
     return DjangoModelOptions(ordering, plain)
 
 
-def _assignments(node: ast.ClassDef) -> dict[str, ast.expr]:
-    values = {}
-    for item in node.body:
-        if isinstance(item, ast.Assign) and len(item.targets) == 1:
-            target = item.targets[0]
-            if isinstance(target, ast.Name):
-                values[target.id] = item.value
-        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value:
-            values[item.target.id] = item.value
-    return values
-
-
 def _abstract(node: ast.ClassDef) -> bool:
     meta = next(
         (item for item in node.body if isinstance(item, ast.ClassDef) and item.name == "Meta"),
         None,
     )
-    return meta is not None and literal(_assignments(meta).get("abstract")) is True
+    return meta is not None and literal(class_assignments(meta).get("abstract")) is True
 
 
 def _plain_manager(node: ast.ClassDef, imports: ImportMap) -> bool:
-    manager = _assignments(node).get("objects")
+    manager = class_assignments(node).get("objects")
     if manager is None:
         return True
     return (

@@ -79,6 +79,20 @@ def keyword(node: ast.Call, name: str) -> ast.expr | None:
     return next((kw.value for kw in node.keywords if kw.arg == name), None)
 
 
+def class_assignments(node: ast.ClassDef) -> dict[str, ast.expr]:
+    """The values assigned to names in a class body (``x = v``, ``x = y = v``, ``x: T = v``);
+    the last assignment of a name wins."""
+    values: dict[str, ast.expr] = {}
+    for item in node.body:
+        if isinstance(item, ast.Assign):
+            for target in item.targets:
+                if isinstance(target, ast.Name):
+                    values[target.id] = item.value
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value:
+            values[item.target.id] = item.value
+    return values
+
+
 def literal(node: ast.AST | None) -> object:
     """The Python value of a literal node (strings, numbers, booleans, None, tuples of these),
     or ``NotImplemented`` when the node is not a plain literal."""

@@ -24,6 +24,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.orm import python_index
 
 MAX_DEPTH = 3
 # Methods of a prefetched Django related manager answered from the prefetch cache.
@@ -138,7 +139,7 @@ class QueryInLoop(Rule):
     peers = ("nplusone", "bullet")
 
     def check(self, fact: LoopFact, ctx: RuleContext) -> Iterator[Finding]:
-        index = _index(ctx)
+        index = python_index(ctx)
         seen: set[tuple[int, str]] = set()
         for query in fact.queries:
             yield _query_finding(query)
@@ -275,14 +276,6 @@ class QueryInLoop(Rule):
         message = f"{read}{via} runs a query for every `{model}` row of the loop; {remedy}"
         fix = _fix(source, lazy) if lazy.fixable else None
         return Finding(span, message, fix, related)
-
-
-def _index(ctx: RuleContext) -> PythonIndex:
-    index = getattr(ctx.catalog, "python", None)
-    if isinstance(index, PythonIndex) and (index.models or index.functions):
-        return index
-    path = ctx.file.path if ctx.file else ""
-    return PythonIndex.from_facts(path, ctx.unit_facts)
 
 
 def _query_finding(query: QueryCall) -> Finding:
