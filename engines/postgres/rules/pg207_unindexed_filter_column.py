@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from dbsense.analyzers.ir import Span
+from dbsense.analyzers.ir import QualifiedName, Span
 from dbsense.analyzers.live import LiveIndexAdviceFact
 from dbsense.engines.core import (
     Applicability,
@@ -11,6 +11,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.helpers import display_name
 
 
 class UnindexedFilterColumn(Rule):
@@ -86,7 +87,7 @@ class UnindexedFilterColumn(Rule):
     peers = ("dx", "Supabase index_advisor")
 
     def check(self, fact: LiveIndexAdviceFact, ctx: RuleContext) -> Iterator[Finding]:
-        table = fact.table if fact.schema == "public" else f"{fact.schema}.{fact.table}"
+        table = display_name(QualifiedName(fact.table, fact.schema))
         index = f"{table} ({', '.join(fact.columns)})"
         saving = 1 - fact.cost_after / fact.cost_before if fact.cost_before else 0.0
         message = (

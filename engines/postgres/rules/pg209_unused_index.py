@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 
+from dbsense.analyzers.ir import QualifiedName
 from dbsense.analyzers.live import LiveIndexFact
 from dbsense.engines.core import (
     Applicability,
@@ -11,6 +12,7 @@ from dbsense.engines.core import (
     RuleContext,
     Severity,
 )
+from dbsense.engines.postgres.helpers import display_name
 
 DEFAULT_DAYS = 30
 
@@ -75,8 +77,8 @@ class UnusedIndex(Rule):
     options = ("postgres.unused-index-days",)
 
     def check(self, fact: LiveIndexFact, ctx: RuleContext) -> Iterator[Finding]:
-        table = fact.table if fact.schema == "public" else f"{fact.schema}.{fact.table}"
-        index = fact.index if fact.schema == "public" else f"{fact.schema}.{fact.index}"
+        table = display_name(QualifiedName(fact.table, fact.schema))
+        index = display_name(QualifiedName(fact.index, fact.schema))
         drop = f"DROP INDEX CONCURRENTLY {index};\n-- rollback: {fact.definition};\n"
         fix = Fix(f"Drop `{index}`", (Edit(fact.span, drop),), Applicability.DISPLAY_ONLY)
         if not fact.valid:

@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 
+from dbsense.analyzers.ir import QualifiedName
 from dbsense.analyzers.live import LiveTableFact
 from dbsense.engines.core import (
     Applicability,
@@ -10,6 +11,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.helpers import display_name
 
 STALE_HOURS = 24
 DEAD_RATIO = 0.2
@@ -66,7 +68,7 @@ class UnvacuumedTable(Rule):
     consumes = (LiveTableFact,)
 
     def check(self, fact: LiveTableFact, ctx: RuleContext) -> Iterator[Finding]:
-        name = fact.table if fact.schema == "public" else f"{fact.schema}.{fact.table}"
+        name = display_name(QualifiedName(fact.table, fact.schema))
         reasons = []
         stale = fact.hours_since_vacuum is None or fact.hours_since_vacuum > STALE_HOURS
         if fact.dead_tuples > fact.vacuum_threshold and stale:

@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 
+from dbsense.analyzers.ir import QualifiedName
 from dbsense.analyzers.live import LiveSequenceFact
 from dbsense.engines.core import (
     Applicability,
@@ -10,6 +11,7 @@ from dbsense.engines.core import (
     Rule,
     RuleContext,
 )
+from dbsense.engines.postgres.helpers import display_name
 
 THRESHOLD = 0.75
 
@@ -60,7 +62,7 @@ class SequenceNearExhaustion(Rule):
         used = fact.last_value / fact.max_value
         if used <= THRESHOLD:
             return
-        name = fact.sequence if fact.schema == "public" else f"{fact.schema}.{fact.sequence}"
+        name = display_name(QualifiedName(fact.sequence, fact.schema))
         feeds = f" feeding `{fact.owner}`" if fact.owner else ""
         recipe = f"ALTER SEQUENCE {name} AS bigint;\n"
         if fact.owner:

@@ -1,7 +1,9 @@
 from collections.abc import Iterator
 
+from dbsense.analyzers.ir import QualifiedName
 from dbsense.analyzers.live import LiveDriftFact
 from dbsense.engines.core import Finding, Related, Rule, RuleContext
+from dbsense.engines.postgres.helpers import display_name
 
 _NOUNS = {"column": "Column", "index": "Index", "constraint": "Constraint"}
 
@@ -53,7 +55,7 @@ class SchemaDrift(Rule):
     consumes = (LiveDriftFact,)
 
     def check(self, fact: LiveDriftFact, ctx: RuleContext) -> Iterator[Finding]:
-        label = fact.table if fact.schema == "public" else f"{fact.schema}.{fact.table}"
+        label = display_name(QualifiedName(fact.table, fact.schema))
         related: tuple[Related, ...] = ()
         if fact.defined_path is not None and fact.defined_span is not None:
             related = (Related(fact.defined_path, fact.defined_span, "defined here"),)
