@@ -275,6 +275,9 @@ class Catalog:
     # by rule code; and the units after the history, which see the final schema.
     observations: dict[str, Any] = field(default_factory=dict)
     application_paths: frozenset[str] = frozenset()
+    # The checkpoint of the incremental catalog that replayed this one, if any: it answers
+    # ``tables_in`` from an index for the tables unchanged since then.
+    checkpoint: Any = field(default=None, compare=False, repr=False)
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -294,7 +297,9 @@ class Catalog:
     def tables_in(self, paths: Collection[str]) -> Iterator[Table]:
         """Tables created, declared or changed (a column, index, constraint...) in one of
         ``paths``: where a finding about a table can be located."""
-        return (table for table in self.tables.values() if _located_in(table, paths))
+        if self.checkpoint is not None:
+            return self.checkpoint.tables_in(self, paths)
+        return (table for table in self.tables.values() if located_in(table, paths))
 
     def index(self, name: QualifiedName) -> Index | None:
         found = self._find_index(name)
@@ -754,11 +759,11 @@ class Catalog:
                 self._remove_constraint(table, constraint)
 
 
-def _located_in(table: Table, paths: Collection[str]) -> bool:
-    return any(location is not None and location.path in paths for location in _locations(table))
+def located_in(table: Table, paths: Collection[str]) -> bool:
+    return any(location is not None and location.path in paths for location in locations(table))
 
 
-def _locations(table: Table) -> Iterator[Location | None]:
+def locations(table: Table) -> Iterator[Location | None]:
     yield table.location
     yield table.model
     yield from table.changes

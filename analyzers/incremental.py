@@ -71,6 +71,7 @@ class IncrementalCatalog:
         else:
             self._replay_from(checkpoint, units, history_end, first)
         self._units, self._history_end = units, history_end
+        self.catalog.checkpoint = self._checkpoint
         self.catalog.application_paths = frozenset(unit.path for unit in units[history_end:])
         return self.catalog
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
-from dbsense.analyzers.catalog import Catalog, Table, changes_schema
+from dbsense.analyzers.catalog import Catalog, Table, changes_schema, located_in, locations
 from dbsense.analyzers.ir import Fact, QualifiedName, field_names
 
 _COPIED = (list, dict, set)
@@ -53,6 +54,7 @@ class Checkpoint:
         self._by_name = {name: list(models) for name, models in catalog.python._by_name.items()}
         self._existing = {id(table) for table in catalog.tables.values()}
         self._saved: dict[int, _TableState] = {}
+        self._where: dict[str, set[int]] | None = None  # path -> unchanged tables located there
 
     def guard(self, catalog: Catalog, path: str, fact: Fact) -> None:
         """Save the tables ``fact`` can change that existed at the checkpoint and were not
@@ -88,6 +90,25 @@ class Checkpoint:
     def saved_tables(self) -> int:
         return len(self._saved)
 
+    def tables_in(self, catalog: Catalog, paths: Collection[str]) -> Iterator[Table]:
+        """``catalog.tables_in(paths)`` for a catalog replayed from this checkpoint: a table no
+        fact changed since the checkpoint (none saved it) is where it was then, so those are
+        read from an index of their locations, made once; the others are scanned."""
+        if self._where is None:
+            self._where = {}
+            for table in catalog.tables.values():
+                if self._unchanged(table):
+                    for path in {loc.path for loc in locations(table) if loc is not None}:
+                        self._where.setdefault(path, set()).add(id(table))
+        found = set().union(*(self._where.get(path, ()) for path in paths))
+        for table in catalog.tables.values():
+            if id(table) in found if self._unchanged(table) else located_in(table, paths):
+                yield table
+
+    def _unchanged(self, table: Table) -> bool:
+        key = id(table)
+        return key in self._existing and key not in self._saved
+
 
 # --- object states ---------------------------------------------------------------------------
 
@@ -95,16 +116,45 @@ class Checkpoint:
 class _State:
     """The field values of one object, containers copied."""
 
-    __slots__ = ("target", "values")
+    __slots__ = ("containers", "plain", "target")
 
     def __init__(self, target: Any) -> None:
         self.target = target
-        self.values = [_copy(getattr(target, name)) for name in field_names(type(target))]
+        self.plain: list[tuple[Callable[[Any, Any], None], Any]] = []
+        self.containers: list[tuple[Callable[[Any, Any], None], Any]] = []
+        for name, setter in _setters(type(target)):
+            value = getattr(target, name)
+            if isinstance(value, _COPIED):
+                self.containers.append((setter, value.copy()))
+            else:
+                self.plain.append((setter, value))
 
     def restore(self) -> None:
         target = self.target
-        for name, value in zip(field_names(type(target)), self.values, strict=True):
-            setattr(target, name, _copy(value))
+        for setter, value in self.plain:
+            setter(target, value)
+        for setter, value in self.containers:
+            setter(target, value.copy())
+
+
+_SETTERS: dict[type, tuple[tuple[str, Callable[[Any, Any], None]], ...]] = {}
+
+
+def _setters(cls: type) -> tuple[tuple[str, Callable[[Any, Any], None]], ...]:
+    """Per field, its name and what stores it: the slot's own ``__set__`` where there is one
+    (restoring a table writes thousands of fields), else ``setattr`` by name."""
+    found = _SETTERS.get(cls)
+    if found is None:
+        found = tuple((name, _setter(cls, name)) for name in field_names(cls))
+        _SETTERS[cls] = found
+    return found
+
+
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    slot = getattr(cls, name, None)
+    if isinstance(slot, types.MemberDescriptorType):
+        return slot.__set__
+    return lambda target, value: setattr(target, name, value)
 
 
 @dataclasses.dataclass(slots=True)

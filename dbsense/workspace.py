@@ -99,8 +99,8 @@ class FactCache:
             key = self.key(source)
             self._used.add(key)
             facts = self._entries.get(key)
-            if facts is None:
-                facts = self.load(key)
+            if facts is None and source.path not in self.editing:
+                facts = self.load(key)  # an edited document is re-read from its memo instead
             if facts is None:
                 missing.append((key, source))
                 continue

@@ -28,11 +28,20 @@ def framework_fix(
     applicability: Applicability = Applicability.UNSAFE,
 ) -> Fix | None:
     """The fix a front-end attached to the operation at ``span`` for ``purpose``, if any."""
+    fact = ctx.derived("framework fixes", _framework_fixes).get((span, purpose))
+    if fact is None:
+        return None
+    edits = tuple(Edit(edit_span, text) for edit_span, text in fact.edits)
+    return Fix(fact.title, edits, applicability)
+
+
+def _framework_fixes(ctx: RuleContext) -> dict[tuple[Span, str], FrameworkFixFact]:
+    """The unit's prepared fixes by operation span and purpose (the first of each wins)."""
+    fixes: dict[tuple[Span, str], FrameworkFixFact] = {}
     for fact in ctx.unit_facts:
-        if isinstance(fact, FrameworkFixFact) and fact.span == span and fact.purpose == purpose:
-            edits = tuple(Edit(edit_span, text) for edit_span, text in fact.edits)
-            return Fix(fact.title, edits, applicability)
-    return None
+        if isinstance(fact, FrameworkFixFact):
+            fixes.setdefault((fact.span, fact.purpose), fact)
+    return fixes
 
 
 def catalog_fix(

@@ -110,7 +110,7 @@ class Linter:
                 state.finished.notify_all()
             if not state.again or self.server.shutting_down:
                 break
-        if not self._busy(state) and not self.server.shutting_down:
+        if state.timer is None and not self.server.shutting_down:  # no edit waits
             state.idle = asyncio.ensure_future(self.server.in_worker(project.idle))
             if self.server.pull_diagnostics:
                 self.request_complete(project, COMPLETE_AFTER_SECONDS)

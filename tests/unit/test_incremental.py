@@ -303,7 +303,7 @@ def dump(catalog: Catalog) -> object:
     skip = {"observations", "python"}
     result = {}
     for field in dataclasses.fields(catalog):
-        if field.name in skip:
+        if field.name in skip or not field.compare:  # compare=False: not replayed state
             continue
         result[field.name] = _dump(getattr(catalog, field.name), top=True)
     python = catalog.python

@@ -65,9 +65,13 @@ class MongoTooManyIndexes(Rule):
     options = ("mongo.max-indexes",)
 
     def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
+        if ctx.focus is not None and not any(path.endswith(_PYTHON) for path in ctx.focus):
+            return  # the findings sit on pymongo calls, in Python files only
         limit = ctx.option("mongo", "max-indexes") or 10
         collections: dict[str, _Collection] = {}
         for unit in getattr(ctx.catalog, "history", ()):
+            if not unit.path.endswith(_PYTHON):
+                continue
             for fact in unit.facts:
                 if isinstance(fact, MongoCallFact) and fact.index_specs and fact.collection:
                     collections.setdefault(fact.collection, _Collection()).add(unit.path, fact)
@@ -86,6 +90,9 @@ class MongoTooManyIndexes(Rule):
                 ),
                 path=path,
             )
+
+
+_PYTHON = (".py", ".pyi")
 
 
 @dataclass(slots=True)

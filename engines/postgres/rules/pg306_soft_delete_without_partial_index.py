@@ -2,8 +2,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dbsense.analyzers.catalog import Catalog, Index, Table
-from dbsense.analyzers.ir import ComparisonFact, Span
+from dbsense.analyzers.catalog import Catalog, Index, Table, Unit
+from dbsense.analyzers.ir import ComparisonFact, Fact, Span
 from dbsense.engines.core import (
     Applicability,
     Edit,
@@ -105,11 +105,21 @@ class SoftDeleteWithoutPartialIndex(Rule):
     workspace = True
     options = ("postgres.soft-delete-columns",)
 
+    def __init__(self) -> None:
+        # Per unit path: its facts, the columns asked for and their live-row filters, so a
+        # re-check reads again only the units whose facts changed.
+        self._filters: dict[str, tuple[tuple[Fact, ...], tuple[str, ...], list[ComparisonFact]]]
+        self._filters = {}
+
     def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
         catalog: Catalog = ctx.catalog
         columns = tuple(ctx.option("postgres", "soft-delete-columns") or _DEFAULT_COLUMNS)
         wanted = None if ctx.focus is None else set(ctx.tables())
-        for table, evidence in _soft_delete_tables(catalog, columns):
+        if wanted is not None and not wanted:
+            return
+        for table, evidence in _soft_delete_tables(
+            catalog, columns, self._live_filters(catalog, columns)
+        ):
             if wanted is not None and table not in wanted:
                 continue
             taken = {index.name or "" for index in table.indexes}
@@ -119,6 +129,19 @@ class SoftDeleteWithoutPartialIndex(Rule):
                 if index.where and _mentions(index.where, evidence.column):
                     continue
                 yield self._finding(table, index, evidence, taken)
+
+    def _live_filters(
+        self, catalog: Catalog, columns: tuple[str, ...]
+    ) -> Iterator[tuple[Unit, list[ComparisonFact]]]:
+        """Each history unit with its comparisons that filter live rows on ``columns``."""
+        kept = {}
+        for unit in catalog.history:
+            known = self._filters.get(unit.path)
+            if known is None or known[0] is not unit.facts or known[1] != columns:
+                known = (unit.facts, columns, _live_comparisons(unit.facts, columns))
+            kept[unit.path] = known
+            yield unit, known[2]
+        self._filters = kept
 
     def _finding(self, table: Table, index: Index, evidence: _Evidence, taken: set[str]) -> Finding:
         name = display_name(table.name)
@@ -177,17 +200,26 @@ class SoftDeleteWithoutPartialIndex(Rule):
         )
 
 
+def _live_comparisons(facts: tuple[Fact, ...], columns: tuple[str, ...]) -> list[ComparisonFact]:
+    return [
+        fact
+        for fact in facts
+        if isinstance(fact, ComparisonFact)
+        and fact.table is not None
+        and fact.column in columns
+        and _live_filter(fact)
+    ]
+
+
 def _soft_delete_tables(
-    catalog: Catalog, columns: tuple[str, ...]
+    catalog: Catalog,
+    columns: tuple[str, ...],
+    filters: Iterator[tuple[Unit, list[ComparisonFact]]],
 ) -> Iterator[tuple[Table, _Evidence]]:
     """Tables that soft-delete, each once, with the first evidence found."""
     found: dict[int, tuple[Table, _Evidence]] = {}
-    for unit in catalog.history:
-        for fact in unit.facts:
-            if not isinstance(fact, ComparisonFact) or fact.table is None:
-                continue
-            if fact.column not in columns or not _live_filter(fact):
-                continue
+    for unit, comparisons in filters:
+        for fact in comparisons:
             table = catalog.table(fact.table)
             if table is None or fact.column not in table.columns or id(table) in found:
                 continue
