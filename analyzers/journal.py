@@ -94,20 +94,18 @@ class Checkpoint:
         """``catalog.tables_in(paths)`` for a catalog replayed from this checkpoint: a table no
         fact changed since the checkpoint (none saved it) is where it was then, so those are
         read from an index of their locations, made once; the others are scanned."""
+        unchanged = self._existing - self._saved.keys()
         if self._where is None:
             self._where = {}
             for table in catalog.tables.values():
-                if self._unchanged(table):
+                if id(table) in unchanged:
                     for path in {loc.path for loc in locations(table) if loc is not None}:
                         self._where.setdefault(path, set()).add(id(table))
         found = set().union(*(self._where.get(path, ()) for path in paths))
         for table in catalog.tables.values():
-            if id(table) in found if self._unchanged(table) else located_in(table, paths):
+            key = id(table)
+            if key in found if key in unchanged else located_in(table, paths):
                 yield table
-
-    def _unchanged(self, table: Table) -> bool:
-        key = id(table)
-        return key in self._existing and key not in self._saved
 
 
 # --- object states ---------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def is_schema_dump(path: str, text: str) -> bool:
     return any(marker in head for marker in _DUMP_MARKERS)
 
 
+@lru_cache(maxsize=65536)
 def replayed(path: str) -> bool:
     """False for files that undo migrations (Flyway ``U`` files, ``*.down.sql``)."""
     name = PurePosixPath(path).name
@@ -188,14 +189,15 @@ def _summary(unit: UnitFacts, memo: Memo) -> _Summary:
 
 def split_models(
     unit: UnitFacts, migrated: set[tuple[str, str]], memo: Memo | None = None
-) -> tuple[UnitFacts, UnitFacts]:
-    """``unit`` as its baseline part and its overlay part: the overlay holds the model tables
-    (and their indexes) that migrations create, laid over the migrated schema at the end; the
-    baseline holds the rest, replayed in file order like before any migration touches them."""
+) -> tuple[UnitFacts, UnitFacts | None]:
+    """``unit`` as its baseline part and its overlay part (``None`` when empty): the overlay
+    holds the model tables (and their indexes) that migrations create, laid over the migrated
+    schema at the end; the baseline holds the rest, replayed in file order like before any
+    migration touches them."""
     summary = _summary(unit, {} if memo is None else memo)
     overlay = [f for f in summary.models if _table_key(f.table) in migrated]
     if not overlay:
-        return unit, replace(unit, facts=())
+        return unit, None
     chosen = tuple(map(id, overlay))
     if summary.split is None or summary.split[0] != chosen:
         picked = set(chosen)
@@ -227,7 +229,7 @@ def order_units(units: Iterable[UnitFacts], memo: Memo | None = None) -> list[Un
     overlays: list[UnitFacts] = []
     for position, unit in enumerate(files):
         files[position], overlay = split_models(unit, migrated, memo)
-        if overlay.facts:
+        if overlay is not None:
             overlays.append(overlay)
     for gone in memo.keys() - seen:
         del memo[gone]

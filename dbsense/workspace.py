@@ -72,6 +72,7 @@ class FactCache:
         self.editing: frozenset[str] = frozenset()
         self._memos: dict[str, StatementMemo] = {}
         self._used: set[str] = set()  # the keys the last get_many answered
+        self._keys: dict[str, tuple[SourceFile, str]] = {}  # path -> its last source and key
 
     @staticmethod
     def key(source: SourceFile) -> str:
@@ -81,8 +82,17 @@ class FactCache:
             digest.update(b"\0")
         return digest.hexdigest()
 
-    def get(self, source: SourceFile) -> UnitFacts:
+    def _key_of(self, source: SourceFile) -> str:
+        """:meth:`key`, hashed once per source object (documents are re-checked unchanged)."""
+        known = self._keys.get(source.path)
+        if known is not None and known[0] is source:
+            return known[1]
         key = self.key(source)
+        self._keys[source.path] = (source, key)
+        return key
+
+    def get(self, source: SourceFile) -> UnitFacts:
+        key = self._key_of(source)
         facts = self._entries.get(key)
         if facts is None:
             facts = self.load(key) or self._compute(source)
@@ -96,7 +106,7 @@ class FactCache:
         missing: list[tuple[str, SourceFile]] = []
         self._used = set()
         for source in sources:
-            key = self.key(source)
+            key = self._key_of(source)
             self._used.add(key)
             facts = self._entries.get(key)
             if facts is None and source.path not in self.editing:
@@ -145,6 +155,8 @@ class FactCache:
         for key in list(self._entries):
             if key not in self._used:
                 del self._entries[key]
+        for path in [path for path, (_, key) in self._keys.items() if key not in self._used]:
+            del self._keys[path]
         for path in list(self._memos):
             if path not in self.editing:
                 del self._memos[path]

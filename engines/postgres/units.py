@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from dbsense.analyzers.ir import Fact, Span, StatementFact
 from dbsense.engines.core import RuleContext
@@ -95,13 +95,23 @@ def transaction_end(ctx: RuleContext, span: Span) -> Span | None:
     return None
 
 
-def earlier(ctx: RuleContext, fact: Fact, fact_type: type) -> Iterator[Fact]:
-    """Facts of ``fact_type`` before ``fact`` in the unit."""
-    for other in ctx.unit_facts:
-        if other.span.start >= fact.span.start:
-            return
-        if isinstance(other, fact_type):
-            yield other
+def earlier(ctx: RuleContext, fact: Fact, fact_type: type | tuple[type, ...]) -> Iterator[Fact]:
+    """Facts of ``fact_type`` in the unit up to the first that starts at or after ``fact``."""
+    cut = bisect_left(ctx.derived("start maxima", _start_maxima), fact.span.start)
+    positions, found = ctx.derived(f"facts of {fact_type!r}", lambda c: _of_type(c, fact_type))
+    return iter(found[: bisect_left(positions, cut)])
+
+
+def _start_maxima(ctx: RuleContext) -> list[int]:
+    """The largest start offset among the unit's facts up to each position (ascending, so the
+    first fact starting at or after an offset is found by bisection)."""
+    return list(accumulate((fact.span.start for fact in ctx.unit_facts), max))
+
+
+def _of_type(ctx: RuleContext, fact_type: type | tuple[type, ...]) -> tuple[list[int], list[Fact]]:
+    """The positions and facts of ``fact_type`` in the unit."""
+    pairs = [(i, fact) for i, fact in enumerate(ctx.unit_facts) if isinstance(fact, fact_type)]
+    return [i for i, _ in pairs], [fact for _, fact in pairs]
 
 
 def line_indent(text: str, offset: int) -> str:
