@@ -68,6 +68,10 @@ class Checkpoint:
 
     def restore(self, catalog: Catalog) -> None:
         """Make ``catalog`` what it was at the checkpoint; the checkpoint stays usable."""
+        for table in catalog.tables.values():
+            if id(table) not in self._existing:  # made since: unlink it, so it dies at once
+                table.referenced_by.clear()  # (a cycle would wait for the garbage collector)
+                table.partitions.clear()
         for name, value in self._containers.items():
             setattr(catalog, name, _copy(value))
         for name, value in self._scalars.items():

@@ -10,6 +10,10 @@ migration, starts ``python -m dbsense.server`` as a real LSP subprocess and meas
 - open after indexing: ``didOpen`` of another migration -> its first diagnostics;
 - edit latency: ``didChange`` (one character typed or deleted in the middle of the big
   migration) -> ``publishDiagnostics`` for that version, one edit at a time, median and p95.
+
+A notification counts as arrived when its JSON is read, before the client library turns it
+into objects: that part is the Python client's cost (15-35 ms for a 2,000-line migration's
+300 diagnostics), not the server's; an editor parses the JSON in a few milliseconds.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+from pygls.protocol import LanguageServerProtocol
 
 from bench.generate import generate
 
@@ -48,16 +53,29 @@ def build_workspace(root: Path, files: int, lines: int) -> tuple[list[Path], Pat
     return kept, big
 
 
+ARRIVED: dict[tuple[str, int | None], float] = {}  # (uri, version) -> when its JSON was read
+
+
+class TimedProtocol(LanguageServerProtocol):
+    """Notes when each ``publishDiagnostics`` arrives, before it is turned into objects."""
+
+    def structure_message(self, data: dict):
+        if data.get("method") == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS and "jsonrpc" in data:
+            params = data.get("params") or {}
+            ARRIVED[(params.get("uri"), params.get("version"))] = time.perf_counter()
+        return super().structure_message(data)
+
+
 class Bench:
     def __init__(self) -> None:
-        self.client = LanguageClient("dbsense-bench", "1")
+        self.client = LanguageClient("dbsense-bench", "1", protocol_cls=TimedProtocol)
         self.waiters: dict[tuple[str, int | None], asyncio.Future[float]] = {}
         self.first: dict[str, asyncio.Future[float]] = {}
         self.indexed: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
         @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def published(params: types.PublishDiagnosticsParams) -> None:
-            now = time.perf_counter()
+            now = ARRIVED.pop((params.uri, params.version), time.perf_counter())
             first = self.first.get(params.uri)
             if first is not None and not first.done():
                 first.set_result(now)

@@ -24,6 +24,8 @@ from dbsense.server.settings import EditorSettings
 from dbsense.workspace import MAX_DOCUMENT_BYTES, CheckResult, Workspace, discover
 
 CONFIG_NAMES = ("pyproject.toml", "dbsense.toml")
+COLLECT_EVERY = 16  # idle() collects what is not frozen this often...
+COLLECT_AFTER = 1_000_000  # ...or when more container objects than this were allocated
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,7 @@ class Project:
         self.generation = 0  # bumped by every change of the analysis inputs
         self.indexed_paths: frozenset[str] = frozenset()  # what discovery found last time
         self._settled: Catalog | None = None  # the catalog garbage was last collected after
+        self._quiet_moments = 0  # calls of idle()
         self.settings, self.workspace = self._build(EditorSettings())
 
     # --- loop side ---------------------------------------------------------------------------
@@ -209,7 +212,9 @@ class Project:
         self, complete: bool = False, interrupted: Callable[[], bool] | None = None
     ) -> Analysis:
         """*worker* Bring the workspace up to date with the open documents and check them (or,
-        ``complete``, every document; ``interrupted`` can stop that: ``CheckInterrupted``)."""
+        ``complete``, every document; ``interrupted`` can stop that: ``CheckInterrupted``).
+        It turns the cyclic garbage collector off: :meth:`idle` collects, once results are out."""
+        gc.disable()
         generation = self.generation
         open_now = dict(self.open)
         with self._lock:
@@ -243,18 +248,24 @@ class Project:
 
     def idle(self) -> None:
         """*worker* Work for a quiet moment: make the open documents' next versions cheap to
-        analyse (their statement memos), and after the catalog was rebuilt collect garbage
-        once, then freeze what lives out of later collections: a full collection of a large
-        workspace's facts takes long enough to lag the editor, and they rarely die."""
+        analyse (their statement memos), and collect garbage. The collector never runs on its
+        own once :meth:`analyse` turned it off: a collection costs what lives, not what died,
+        and in the middle of an edit it lagged the editor by a fifth. After the catalog was
+        rebuilt everything is collected once and what lives is frozen out of later
+        collections (a large workspace's facts rarely die); after other runs, what is not
+        frozen is collected every few quiet moments, or sooner when much was allocated."""
         for path in self.open:
             source = self.workspace.documents.get(path)
             if source is not None:
                 self.workspace.cache.prepare(source)
+        self._quiet_moments += 1
         if self.workspace.catalog is not self._settled:
             gc.unfreeze()
             gc.collect()
             gc.freeze()
             self._settled = self.workspace.catalog
+        elif self._quiet_moments % COLLECT_EVERY == 0 or gc.get_count()[0] > COLLECT_AFTER:
+            gc.collect()
 
     def _set_open_text(self, path: str, text: str) -> None:
         reason = open_text_problem(text)

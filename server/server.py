@@ -14,17 +14,21 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
 from pygls.uris import to_fs_path
 
 from dbsense import __version__
+from dbsense.server.convert import diagnostic_json
 from dbsense.server.project import OpenDocument, Project
 from dbsense.server.settings import EditorSettings
+
+if TYPE_CHECKING:
+    import cattrs
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -44,7 +48,9 @@ class DbsenseServer(LanguageServer):
     """Server state: the projects (one per workspace root) and the open documents."""
 
     def __init__(self) -> None:
-        super().__init__("dbsense", __version__, protocol_cls=DbsenseProtocol)
+        super().__init__(
+            "dbsense", __version__, protocol_cls=DbsenseProtocol, converter_factory=_converter
+        )
         self.projects: dict[Path, Project] = {}
         self.documents: dict[str, OpenDocument] = {}  # uri -> document
         self.initialization_options: Any = None
@@ -137,6 +143,13 @@ class DbsenseServer(LanguageServer):
             self.log(f"internal error: {type(error).__name__}: {error}", types.MessageType.Error)
         except Exception:
             logger.exception("cannot report an error")
+
+
+def _converter() -> cattrs.Converter:
+    """pygls' converter, writing diagnostics with :func:`diagnostic_json`."""
+    converter = default_converter()
+    converter.register_unstructure_hook(types.Diagnostic, diagnostic_json)
+    return converter
 
 
 def guarded(

@@ -168,8 +168,13 @@ def _statement_facts(
             return _create_schema(source, tokens, span, origin, created)
         trees = _POSTGRES.parser().parse(tokens, source)
     except (ParseError, TokenError) as error:
-        return [ParseErrorFact(span, origin, _error_message(error))]
-    except RecursionError:
+        message = _error_message(error)
+        # The parser keeps its errors, and the error's traceback every frame up to the caller's:
+        # a cycle that would hold the whole document's analysis until the garbage collector.
+        error.__traceback__ = None
+        return [ParseErrorFact(span, origin, message)]
+    except RecursionError as error:
+        error.__traceback__ = None
         return [ParseErrorFact(span, origin, "statement is nested too deeply to analyse")]
     tree = trees[0] if trees else None
     if tree is None:

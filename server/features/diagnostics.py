@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,9 +110,13 @@ class Linter:
             if not state.again or self.server.shutting_down:
                 break
         if state.timer is None and not self.server.shutting_down:  # no edit waits
-            state.idle = asyncio.ensure_future(self.server.in_worker(project.idle))
+            self._idle(project)
             if self.server.pull_diagnostics:
                 self.request_complete(project, COMPLETE_AFTER_SECONDS)
+
+    def _idle(self, project: Project) -> None:
+        """Give the analysis thread its quiet-moment work (``Project.idle``)."""
+        self.state(project).idle = asyncio.ensure_future(self.server.in_worker(project.idle))
 
     # --- the closed documents ------------------------------------------------------------------
 
@@ -172,6 +175,8 @@ class Linter:
         if analysis.generation == project.generation:
             project.analysis = analysis
         self.server.flush_notices(project)
+        if state.timer is None and not self.server.shutting_down:
+            self._idle(project)
         closed = _findings_digest(analysis, exclude=set(project.open))
         if closed != state.closed_digest:  # what the client holds of closed files is stale
             state.closed_digest = closed
@@ -314,7 +319,7 @@ def _digest(items: list[types.Diagnostic]) -> str:
             d.code,
             d.message,
             int(d.severity or 0),
-            json.dumps(d.data, sort_keys=True),
+            repr(d.data),  # built in a fixed order
         )
         for d in items
     ]
