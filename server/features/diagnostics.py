@@ -109,14 +109,17 @@ class Linter:
                 state.finished.notify_all()
             if not state.again or self.server.shutting_down:
                 break
-        if state.timer is None and not self.server.shutting_down:  # no edit waits
-            self._idle(project)
-            if self.server.pull_diagnostics:
-                self.request_complete(project, COMPLETE_AFTER_SECONDS)
+        if self._idle(project) and self.server.pull_diagnostics:
+            self.request_complete(project, COMPLETE_AFTER_SECONDS)
 
-    def _idle(self, project: Project) -> None:
-        """Give the analysis thread its quiet-moment work (``Project.idle``)."""
-        self.state(project).idle = asyncio.ensure_future(self.server.in_worker(project.idle))
+    def _idle(self, project: Project) -> bool:
+        """Give the analysis thread its quiet-moment work (``Project.idle``) unless an edit
+        waits or the server is shutting down; whether it did."""
+        state = self.state(project)
+        if state.timer is not None or self.server.shutting_down:
+            return False
+        state.idle = asyncio.ensure_future(self.server.in_worker(project.idle))
+        return True
 
     # --- the closed documents ------------------------------------------------------------------
 
@@ -175,8 +178,7 @@ class Linter:
         if analysis.generation == project.generation:
             project.analysis = analysis
         self.server.flush_notices(project)
-        if state.timer is None and not self.server.shutting_down:
-            self._idle(project)
+        self._idle(project)
         closed = _findings_digest(analysis, exclude=set(project.open))
         if closed != state.closed_digest:  # what the client holds of closed files is stale
             state.closed_digest = closed
