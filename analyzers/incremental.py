@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Protocol
 
 from dbsense.analyzers.catalog import Catalog, Unit, changes_schema
-from dbsense.analyzers.ir import Fact, ParseErrorFact, SettingFact, UnitFacts
+from dbsense.analyzers.ir import Fact, ParseErrorFact, SettingFact, UnitFacts, is_python
 from dbsense.analyzers.journal import Checkpoint
 from dbsense.analyzers.migrations import Memo as OrderMemo
 from dbsense.analyzers.migrations import order_units
@@ -167,7 +167,7 @@ def is_application(unit: UnitFacts) -> bool:
     """Python outside the migration history that changes no schema (views, services,
     settings): it runs against the final schema, so it is replayed after the history."""
     return (
-        unit.path.endswith((".py", ".pyi"))
+        is_python(unit.path)
         and unit.unit_id is None
         and not unit.dump
         and not any(changes_schema(fact) and type(fact) not in _LOCAL for fact in unit.facts)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from dbsense.analyzers.catalog import Catalog, Table, changes_schema, located_in, locations
-from dbsense.analyzers.ir import Fact, QualifiedName, field_names
+from dbsense.analyzers.ir import Fact, QualifiedName, field_names, field_setters
 
 _COPIED = (list, dict, set)
 # Catalog attributes copied at the checkpoint (containers) or saved as they are (scalars).
@@ -124,7 +124,8 @@ class _State:
         self.target = target
         self.plain: list[tuple[Callable[[Any, Any], None], Any]] = []
         self.containers: list[tuple[Callable[[Any, Any], None], Any]] = []
-        for name, setter in _setters(type(target)):
+        cls = type(target)
+        for name, setter in zip(field_names(cls), field_setters(cls), strict=True):
             value = getattr(target, name)
             if isinstance(value, _COPIED):
                 self.containers.append((setter, value.copy()))
@@ -137,26 +138,6 @@ class _State:
             setter(target, value)
         for setter, value in self.containers:
             setter(target, value.copy())
-
-
-_SETTERS: dict[type, tuple[tuple[str, Callable[[Any, Any], None]], ...]] = {}
-
-
-def _setters(cls: type) -> tuple[tuple[str, Callable[[Any, Any], None]], ...]:
-    """Per field, its name and what stores it: the slot's own ``__set__`` where there is one
-    (restoring a table writes thousands of fields), else ``setattr`` by name."""
-    found = _SETTERS.get(cls)
-    if found is None:
-        found = tuple((name, _setter(cls, name)) for name in field_names(cls))
-        _SETTERS[cls] = found
-    return found
-
-
-def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
-    slot = getattr(cls, name, None)
-    if isinstance(slot, types.MemberDescriptorType):
-        return slot.__set__
-    return lambda target, value: setattr(target, name, value)
 
 
 @dataclasses.dataclass(slots=True)

@@ -5,19 +5,17 @@ from __future__ import annotations
 import builtins
 import contextlib
 import dataclasses
-import functools
 import hashlib
 import io
 import os
 import pickle
 import tempfile
-import types
 from enum import Enum
 from pathlib import Path
 
 from dbsense import __version__
 from dbsense.analyzers import ir
-from dbsense.analyzers.ir import UnitFacts, field_names
+from dbsense.analyzers.ir import UnitFacts, field_names, field_setters
 from dbsense.workspace import FactCache
 
 CACHE_DIR = ".dbsense_cache"
@@ -70,32 +68,11 @@ def ir_fingerprint() -> str:
     return digest.hexdigest()
 
 
-_SETTERS: dict[type, tuple] = {}
-
-
-def _setters(cls: type) -> tuple:
-    """Per field, the function that stores it: the slot descriptor's ``__set__`` (25% faster
-    than ``object.__setattr__`` by name), or a by-name setter for a class without slots."""
-    setters = _SETTERS.get(cls)
-    if setters is None:
-        setters = _SETTERS[cls] = tuple(
-            slot.__set__
-            if isinstance(slot := getattr(cls, name, None), types.MemberDescriptorType)
-            else functools.partial(_set_by_name, name=name)
-            for name in field_names(cls)
-        )
-    return setters
-
-
-def _set_by_name(instance: object, value: object, *, name: str) -> None:
-    object.__setattr__(instance, name, value)
-
-
 def _rebuild(cls: type, values: tuple) -> object:
     """A dataclass instance from its field values, without ``__init__`` (as pickle does) but
     without the per-object ``fields()`` lookup of the default frozen-dataclass ``__setstate__``."""
     instance = object.__new__(cls)
-    for setter, value in zip(_setters(cls), values, strict=True):
+    for setter, value in zip(field_setters(cls), values, strict=True):
         setter(instance, value)
     return instance
 

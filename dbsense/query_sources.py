@@ -20,7 +20,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dbsense.analyzers.catalog import Catalog, Table
-from dbsense.analyzers.ir import DJANGO, RAW_SQL, Fact, ModelFact, QualifiedName, QueryFact, Span
+from dbsense.analyzers.ir import (
+    DJANGO,
+    RAW_SQL,
+    Fact,
+    ModelFact,
+    QualifiedName,
+    QueryFact,
+    Span,
+    is_python,
+)
 from dbsense.analyzers.python.orm_queries import (
     ORDER_DEFAULT,
     ORDER_FIRST,
@@ -83,7 +92,7 @@ def workspace_queries(
             for fact in _selects(facts[path], None):
                 sql = normalise(text[fact.span.start : fact.span.end])
                 found.append(_query(sql, path, fact.span, text, fact.origin))
-        elif path.endswith((".py", ".pyi")):
+        elif is_python(path):
             found.extend(_embedded(path, text, facts[path]))
             if catalog is not None and _ORM_HINT.search(text):
                 renderer = _Renderer(catalog, texts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from dbsense.analyzers.ir import Span
+from dbsense.analyzers.ir import Span, is_python
 
 
 @dataclass(slots=True)
@@ -67,7 +67,7 @@ def module_name(path: str) -> str:
     """The dotted module name of a workspace-relative path: ``shop/models.py`` -> ``shop.models``;
     a package's ``__init__.py`` names the package."""
     parts = [part for part in path.replace("\\", "/").split("/") if part and part != "."]
-    if parts and parts[-1].endswith((".py", ".pyi")):
+    if parts and is_python(parts[-1]):
         parts[-1] = parts[-1].rsplit(".", 1)[0]
     if parts and parts[-1] == "__init__":
         parts.pop()

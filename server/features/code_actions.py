@@ -10,7 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from dbsense.analyzers.ir import Span
+from dbsense.analyzers.ir import Span, is_python
 from dbsense.fixes import fix_text
 from dbsense.server.convert import SOURCE, PositionMap, range_from_json
 from dbsense.server.project import OpenDocument
@@ -27,7 +27,7 @@ class Actions:
         self.server = server
         self.document = document
         self.positions = PositionMap(document.text, server.encoding)
-        self.comment = "#" if document.path.endswith((".py", ".pyi")) else "--"
+        self.comment = "#" if is_python(document.path) else "--"
 
     def workspace_edit(self, edits: dict[str, list[types.TextEdit]]) -> types.WorkspaceEdit:
         if self.server.client_supports("workspace.workspace_edit.document_changes"):

@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from dbsense.analyzers.ir import MongoCallFact
+from dbsense.analyzers.ir import MongoCallFact, is_python
 from dbsense.engines.core import Finding, Related, Rule, RuleContext
 
 
@@ -65,12 +65,12 @@ class MongoTooManyIndexes(Rule):
     options = ("mongo.max-indexes",)
 
     def check_workspace(self, ctx: RuleContext) -> Iterator[Finding]:
-        if ctx.focus is not None and not any(path.endswith(_PYTHON) for path in ctx.focus):
+        if ctx.focus is not None and not any(is_python(path) for path in ctx.focus):
             return  # the findings sit on pymongo calls, in Python files only
         limit = ctx.option("mongo", "max-indexes") or 10
         collections: dict[str, _Collection] = {}
         for unit in getattr(ctx.catalog, "history", ()):
-            if not unit.path.endswith(_PYTHON):
+            if not is_python(unit.path):
                 continue
             for fact in unit.facts:
                 if isinstance(fact, MongoCallFact) and fact.index_specs and fact.collection:
@@ -90,9 +90,6 @@ class MongoTooManyIndexes(Rule):
                 ),
                 path=path,
             )
-
-
-_PYTHON = (".py", ".pyi")
 
 
 @dataclass(slots=True)
