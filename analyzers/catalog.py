@@ -263,7 +263,8 @@ class Catalog:
     search_path: tuple[str, ...] = (DEFAULT_SCHEMA,)
     _relations: set[QualifiedName] = field(default_factory=set)
     _constraint_names: set[tuple[str, str]] = field(default_factory=set)
-    _lifetimes: dict[QualifiedName, list[_Lifetime]] = field(default_factory=dict)
+    # Per name, its lifetimes in order; tuples, so a checkpoint copies the dict alone.
+    _lifetimes: dict[QualifiedName, tuple[_Lifetime, ...]] = field(default_factory=dict)
     _unit_order: dict[str, int] = field(default_factory=dict)
     _unit: int = 0
     _path: str = ""
@@ -417,7 +418,10 @@ class Catalog:
             table.element_insert = (fact.element_insert_at, fact.element_separator)
         self.tables[key] = table
         self._relations.add(key)
-        self._lifetimes.setdefault(key, []).append(_Lifetime(self._unit, None, self._unit))
+        self._lifetimes[key] = (
+            *self._lifetimes.get(key, ()),
+            _Lifetime(self._unit, None, self._unit),
+        )
         if fact.partition_of is not None:
             parent = self.table(fact.partition_of)
             table.partition_of = parent.name if parent else fact.partition_of
@@ -715,7 +719,8 @@ class Catalog:
         for life in self._lifetimes.get(old, ()):
             if life.end is None:
                 life.end = self._unit
-        self._lifetimes.setdefault(new, []).append(_Lifetime(self._unit, None, table.created_order))
+        life = _Lifetime(self._unit, None, table.created_order)
+        self._lifetimes[new] = (*self._lifetimes.get(new, ()), life)
         table.name = new
         self.tables[new] = table
         self._relations.add(new)

@@ -19,7 +19,20 @@ from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from dbsense.analyzers.catalog import Catalog, Table, changes_schema, located_in, locations
-from dbsense.analyzers.ir import Fact, QualifiedName, field_names, field_setters
+from dbsense.analyzers.ir import (
+    AddColumnFact,
+    AddConstraintFact,
+    AddIdentityFact,
+    AlterColumnDefaultFact,
+    AlterColumnNullFact,
+    CreateIndexFact,
+    CreateTableFact,
+    Fact,
+    QualifiedName,
+    ValidateConstraintFact,
+    field_names,
+    field_setters,
+)
 
 _COPIED = (list, dict, set)
 # Catalog attributes copied at the checkpoint (containers) or saved as they are (scalars).
@@ -33,6 +46,7 @@ _CONTAINERS = (
     "index_names",
     "_relations",
     "_constraint_names",
+    "_lifetimes",
     "_unit_order",
     "types_before",
 )
@@ -47,8 +61,9 @@ class Checkpoint:
         self._containers = {name: _copy(getattr(catalog, name)) for name in _CONTAINERS}
         self._scalars = {name: getattr(catalog, name) for name in _SCALARS}
         self._lengths = (len(catalog.history), len(catalog.unparsed))
-        self._lifetimes = {name: list(lives) for name, lives in catalog._lifetimes.items()}
-        self._ends = [(life, life.end) for lives in self._lifetimes.values() for life in lives]
+        self._open = [  # a lifetime only ever ends: restore reopens those open now
+            life for lives in catalog._lifetimes.values() for life in lives if life.end is None
+        ]
         self._enums = [_State(enum) for enum in catalog.enums.values()]
         self._python = _State(catalog.python)
         self._by_name = {name: list(models) for name, models in catalog.python._by_name.items()}
@@ -79,9 +94,8 @@ class Checkpoint:
         history, unparsed = self._lengths
         del catalog.history[history:]
         del catalog.unparsed[unparsed:]
-        catalog._lifetimes = {name: list(lives) for name, lives in self._lifetimes.items()}
-        for life, end in self._ends:
-            life.end = end
+        for life in self._open:
+            life.end = None
         for state in self._enums:
             state.restore()
         self._python.restore()
@@ -169,9 +183,10 @@ def _copy(value: Any) -> Any:
 
 def reach(catalog: Catalog, fact: Fact) -> set[Table]:
     """Every table applying ``fact`` can change: the tables and indexes it names (through the
-    search path and as a new object's name), their partitions at every level, and the
-    neighbours of all of those (partition parents, tables whose foreign keys point at them,
-    the tables theirs point at), which drops, renames and new foreign keys update."""
+    search path and as a new object's name), their partitions at every level, and, unless the
+    fact only adds to what it names, the neighbours of all of those (partition parents, tables
+    whose foreign keys point at them, the tables theirs point at), which drops, renames and
+    type changes update."""
     roots: list[Table] = []
     for name in _names(fact):
         for table in (catalog.table(name), catalog.tables.get(catalog._creation_key(name))):
@@ -186,6 +201,8 @@ def reach(catalog: Catalog, fact: Fact) -> set[Table]:
         if table not in family:
             family.add(table)
             roots.extend(table.partitions)
+    if _adds_only(catalog, fact):
+        return family
     result = set(family)
     for table in family:
         result.update(owner for owner, _ in table.referenced_by)
@@ -195,6 +212,25 @@ def reach(catalog: Catalog, fact: Fact) -> set[Table]:
             if parent is not None:
                 result.add(parent)
     return result
+
+
+# Facts that only add to, or set a flag on, the tables they name (a new foreign key names its
+# target, whose incoming list it extends): they never edit a neighbour.
+_ADDITIVE = (
+    AddColumnFact,
+    AddConstraintFact,
+    AddIdentityFact,
+    AlterColumnDefaultFact,
+    AlterColumnNullFact,
+    CreateIndexFact,
+    ValidateConstraintFact,
+)
+
+
+def _adds_only(catalog: Catalog, fact: Fact) -> bool:
+    if isinstance(fact, CreateTableFact):  # unless it replaces a table of the same name
+        return catalog._creation_key(fact.table) not in catalog.tables
+    return isinstance(fact, _ADDITIVE)
 
 
 def _names(value: Any) -> list[QualifiedName]:
