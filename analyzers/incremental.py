@@ -22,7 +22,7 @@ from dbsense.analyzers.catalog import Catalog, Unit, changes_schema
 from dbsense.analyzers.ir import Fact, ParseErrorFact, SettingFact, UnitFacts, is_python
 from dbsense.analyzers.journal import Checkpoint
 from dbsense.analyzers.migrations import Memo as OrderMemo
-from dbsense.analyzers.migrations import order_units
+from dbsense.analyzers.migrations import order_units, replayed, summary
 
 
 class ReplayObserver(Protocol):
@@ -44,7 +44,7 @@ class IncrementalCatalog:
         self._history_end = 0
         self._checkpoint: Checkpoint | None = None
         self._observed: tuple[str, ...] | None = None
-        self.order_memo: OrderMemo = {}  # for :func:`replay_plan` of the next versions
+        self.planner = ReplayPlanner()  # the replay order of the next versions
 
     def update(
         self,
@@ -161,6 +161,72 @@ def replay_plan(
     history = [unit for unit in ordered if not is_application(unit)]
     application = [unit for unit in ordered if is_application(unit)]
     return [*history, *application], len(history)
+
+
+class ReplayPlanner:
+    """:func:`replay_plan` for successive versions of one workspace, as catalog units. An edit
+    usually changes facts that ordering does not read (what the unit creates stays the same):
+    then the last plan stands, with the edited units put in their places."""
+
+    def __init__(self) -> None:
+        self.memo: OrderMemo = {}
+        self._inputs: list[UnitFacts] = []
+        self._plan: list[Unit] = []
+        self._history_end = 0
+        self._where: dict[str, int] = {}  # path -> its place in the plan (units not split)
+        self._models = False  # whether any unit has ORM models (their place needs `migrated`)
+
+    def plan(self, units: Iterable[UnitFacts]) -> tuple[list[Unit], int]:
+        units = list(units)
+        if not self._reuse(units):
+            ordered, self._history_end = replay_plan(units, self.memo)
+            given = {id(unit) for unit in units}
+            self._plan = [Unit(unit.path, unit.facts) for unit in ordered]
+            self._where = {unit.path: at for at, unit in enumerate(ordered) if id(unit) in given}
+            self._models = any(summary(unit, self.memo).models for unit in ordered)
+        self._inputs = units
+        return self._plan, self._history_end
+
+    def _reuse(self, units: list[UnitFacts]) -> bool:
+        """Put ``units`` into the last plan in place, if they order exactly as the last ones."""
+        if len(units) != len(self._inputs):
+            return False
+        changed = [
+            (old, new) for old, new in zip(self._inputs, units, strict=True) if old is not new
+        ]
+        if not all(_orders_alike(old, new, self.memo, self._models) for old, new in changed):
+            return False
+        plan = list(self._plan)
+        for _, new in changed:
+            at = self._where.get(new.path)
+            if at is not None:
+                plan[at] = Unit(new.path, new.facts)
+            elif replayed(new.path):  # split into baseline and models: order it again
+                return False
+        self._plan = plan
+        return True
+
+
+def _orders_alike(old: UnitFacts, new: UnitFacts, memo: OrderMemo, models: bool) -> bool:
+    """Whether ``new``, the next version of ``old``, takes the same place in the replay order
+    and leaves every other unit's place as it was (what units create places the ORM models,
+    when there are any)."""
+    if (old.path, old.unit_id, old.depends_on, old.dump, old.replaces, old.run_before) != (
+        new.path,
+        new.unit_id,
+        new.depends_on,
+        new.dump,
+        new.replaces,
+        new.run_before,
+    ):
+        return False
+    before, after = summary(old, memo), summary(new, memo)
+    return (
+        (before.migrated == after.migrated or not models)
+        and not before.models
+        and not after.models
+        and is_application(old) == is_application(new)
+    )
 
 
 def is_application(unit: UnitFacts) -> bool:

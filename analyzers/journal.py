@@ -248,7 +248,8 @@ def _collect(value: Any, found: list[QualifiedName]) -> None:
         for item in value:
             _collect(item, found)
     elif dataclasses.is_dataclass(cls):
-        for name in _NAMED.get(cls) or _named_fields(cls):
+        named = _NAMED.get(cls)
+        for name in _named_fields(cls) if named is None else named:
             item = getattr(value, name)
             if item is not None:
                 _collect(item, found)

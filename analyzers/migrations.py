@@ -173,7 +173,8 @@ class _Summary:
 Memo = dict[str, _Summary]  # unit path -> summary
 
 
-def _summary(unit: UnitFacts, memo: Memo) -> _Summary:
+def summary(unit: UnitFacts, memo: Memo) -> _Summary:
+    """What ordering reads of ``unit``, from ``memo`` while its facts are the same objects."""
     found = memo.get(unit.path)
     if found is None or found.facts is not unit.facts:
         migrated = frozenset(
@@ -194,16 +195,16 @@ def split_models(
     holds the model tables (and their indexes) that migrations create, laid over the migrated
     schema at the end; the baseline holds the rest, replayed in file order like before any
     migration touches them."""
-    summary = _summary(unit, {} if memo is None else memo)
-    overlay = [f for f in summary.models if _table_key(f.table) in migrated]
+    read = summary(unit, {} if memo is None else memo)
+    overlay = [f for f in read.models if _table_key(f.table) in migrated]
     if not overlay:
         return unit, None
     chosen = tuple(map(id, overlay))
-    if summary.split is None or summary.split[0] != chosen:
+    if read.split is None or read.split[0] != chosen:
         picked = set(chosen)
         base = tuple(f for f in unit.facts if id(f) not in picked)
-        summary.split = (chosen, replace(unit, facts=base), replace(unit, facts=tuple(overlay)))
-    return summary.split[1], summary.split[2]
+        read.split = (chosen, replace(unit, facts=base), replace(unit, facts=tuple(overlay)))
+    return read.split[1], read.split[2]
 
 
 def order_units(units: Iterable[UnitFacts], memo: Memo | None = None) -> list[UnitFacts]:
@@ -225,7 +226,7 @@ def order_units(units: Iterable[UnitFacts], memo: Memo | None = None) -> list[Un
             graph.append(unit)
         else:
             files.append(unit)
-    migrated = set().union(*(_summary(unit, memo).migrated for unit in (*dumps, *files, *graph)))
+    migrated = set().union(*(summary(unit, memo).migrated for unit in (*dumps, *files, *graph)))
     overlays: list[UnitFacts] = []
     for position, unit in enumerate(files):
         files[position], overlay = split_models(unit, migrated, memo)

@@ -19,9 +19,9 @@ from pathlib import Path
 import pathspec
 
 from dbsense import __version__
-from dbsense.analyzers.catalog import Catalog, Unit, paused_gc
+from dbsense.analyzers.catalog import Catalog, paused_gc
 from dbsense.analyzers.frontends import document_facts
-from dbsense.analyzers.incremental import IncrementalCatalog, ReplayObserver, replay_plan
+from dbsense.analyzers.incremental import IncrementalCatalog, ReplayObserver
 from dbsense.analyzers.ir import SourceFile, UnitFacts
 from dbsense.analyzers.sql.memo import StatementMemo
 from dbsense.config import Settings
@@ -263,7 +263,7 @@ class Workspace:
         """Bring the catalog up to date with ``units``, replaying from the first unit that
         changed since the last check; the rules that observe the replay record what they need
         on the way."""
-        ordered, history_end = replay_plan(units, self._catalog.order_memo)
+        ordered, history_end = self._catalog.planner.plan(units)
         observing = [rule for rule in rules if type(rule).observe_replay is not Rule.observe_replay]
 
         def observe(catalog: Catalog) -> dict[str, ReplayObserver]:
@@ -271,7 +271,7 @@ class Workspace:
             return {code: observer for code, observer in made.items() if observer is not None}
 
         self._catalog.update(
-            [Unit(unit.path, unit.facts) for unit in ordered],
+            ordered,
             history_end,
             tuple(rule.code for rule in observing),
             observe,
