@@ -51,7 +51,9 @@ class Analysis:
     generation: int = 0  # the project's generation when the run started
     focus: frozenset[str] | None = None  # the documents its findings cover (None: all)
     by_path: dict[str, list[Violation]] = field(default_factory=dict)
-    _maps: dict[tuple[str, str], PositionMap] = field(default_factory=dict)
+    # (path, encoding) -> the map of a text; shared with the project's other analyses, so an
+    # unchanged document's map is made once, not on every run
+    maps: dict[tuple[str, str], PositionMap] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_path = self.result.by_path()
@@ -65,9 +67,10 @@ class Analysis:
         if text is None:
             return None
         key = (path, encoding)
-        if key not in self._maps:
-            self._maps[key] = PositionMap(text, encoding)
-        return self._maps[key]
+        found = self.maps.get(key)
+        if found is None or found.text is not text:
+            found = self.maps[key] = PositionMap(text, encoding)
+        return found
 
 
 class IndexCache(DiskFactCache):
@@ -102,6 +105,8 @@ class Project:
         self.indexed_paths: frozenset[str] = frozenset()  # what discovery found last time
         self._settled: Catalog | None = None  # the catalog garbage was last collected after
         self._quiet_moments = 0  # calls of idle()
+        self._uris: dict[str, str] = {}  # path -> uri, for paths no open document names
+        self._position_maps: dict[tuple[str, str], PositionMap] = {}  # for every analysis
         self.settings, self.workspace = self._build(EditorSettings())
 
     # --- loop side ---------------------------------------------------------------------------
@@ -113,7 +118,10 @@ class Project:
         document = self.open.get(path)
         if document is not None:
             return document.uri
-        return from_fs_path(str(self.workspace.root / path)) or ""
+        uri = self._uris.get(path)
+        if uri is None:
+            uri = self._uris[path] = from_fs_path(str(self.workspace.root / path)) or ""
+        return uri
 
     def contains(self, file: Path) -> bool:
         return file == self.folder or self.folder in file.parents
@@ -143,6 +151,7 @@ class Project:
         settings, workspace = self._build(editor)
         if workspace.root != self.workspace.root:
             self.workspace = workspace
+            self._uris = {}
         self.workspace.settings = settings
         self.settings = settings
         self.editor = editor
@@ -244,6 +253,7 @@ class Project:
             settings=self.settings,
             generation=generation,
             focus=focus,
+            maps=self._position_maps,
         )
 
     def idle(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from dbsense.engines.core import Violation
 from dbsense.server.convert import PositionMap, diagnostic
 from dbsense.server.project import Analysis, Project
 from dbsense.server.server import DbsenseServer, guarded
@@ -52,6 +54,7 @@ class Linter:
         self.states: dict[int, _State] = {}
         self.published: dict[str, tuple[int | None, str]] = {}  # uri -> (version, digest)
         self.extra_diagnostics: list[Callable[..., list[types.Diagnostic]]] = []
+        self._converted: dict[tuple[int, str], _Converted] = {}  # (project, path) -> the last
 
     def state(self, project: Project) -> _State:
         key = id(project)
@@ -253,35 +256,50 @@ class Linter:
 
     def diagnostics_for(
         self, project: Project, analysis: Analysis, path: str
-    ) -> list[types.Diagnostic]:
-        positions = analysis.positions(path, self.server.encoding)
+    ) -> tuple[list[types.Diagnostic], str]:
+        """The LSP diagnostics of ``path`` in ``analysis`` and their digest. The same findings
+        over the same texts as last time give last time's (the other open documents, and
+        every closed one a workspace pull reports, are converted once, not on every run)."""
+        encoding = self.server.encoding
+        positions = analysis.positions(path, encoding)
         if positions is None:
-            return []
+            return [], _digest([])
         version = analysis.versions.get(path)
         violations = analysis.by_path.get(path, [])
-        others = {
-            other
-            for violation in violations
-            for other in [item.path for item in violation.related]
-            + [edit.path for edit in (violation.fix.edits if violation.fix else ()) if edit.path]
-        }
+        others = sorted({other for violation in violations for other in _paths_named(violation)})
+        texts = (positions.text, *(analysis.texts.get(other) for other in others))
+        uris = tuple(project.uri_of(other) for other in others)
+        key = (id(project), path)
+        last = self._converted.get(key)
+        if (
+            last is not None
+            and not self.extra_diagnostics
+            and last.version == version
+            and last.encoding == encoding
+            and len(last.texts) == len(texts)
+            and all(map(operator.is_, last.texts, texts))
+            and last.uris == uris
+            and last.violations == violations
+        ):
+            return last.items, last.digest
         maps: dict[str, tuple[str, PositionMap]] = {}
         for other in others:
-            other_map = analysis.positions(other, self.server.encoding)
+            other_map = analysis.positions(other, encoding)
             if other_map is not None:
                 maps[other] = (project.uri_of(other), other_map)
         items = [diagnostic(v, positions, version, maps) for v in violations]
         for extra in self.extra_diagnostics:  # findings of other sources (live index advice)
             items.extend(extra(project, analysis, path, positions, version))
-        return items
+        digest = _digest(items)
+        self._converted[key] = _Converted(version, encoding, texts, uris, violations, items, digest)
+        return items, digest
 
     def _deliver(self, project: Project, analysis: Analysis) -> None:
         changed = False
         for path, document in list(project.open.items()):
             if analysis.versions.get(path, object()) != document.version:
                 continue  # stale: a newer run is coming
-            items = self.diagnostics_for(project, analysis, path)
-            digest = _digest(items)
+            items, digest = self.diagnostics_for(project, analysis, path)
             previous = self.published.get(document.uri)
             if self.server.pull_diagnostics:
                 # The client pulls; ask it to pull again when what it holds went out of date.
@@ -300,6 +318,25 @@ class Linter:
         self.published.pop(uri, None)
         if not self.server.pull_diagnostics:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+
+
+def _paths_named(violation: Violation) -> list[str]:
+    """The other documents a finding points into: its related locations and its fix's edits."""
+    edits = violation.fix.edits if violation.fix else ()
+    return [item.path for item in violation.related] + [edit.path for edit in edits if edit.path]
+
+
+@dataclass(frozen=True, slots=True)
+class _Converted:
+    """The diagnostics made last for one document, and what they were made from."""
+
+    version: int | None
+    encoding: str
+    texts: tuple[str | None, ...]  # the document's, then those of the paths its findings name
+    uris: tuple[str, ...]  # of those paths
+    violations: list[Violation]
+    items: list[types.Diagnostic]
+    digest: str
 
 
 def _findings_digest(analysis: Analysis, exclude: set[str]) -> str:
@@ -348,8 +385,7 @@ def register(server: DbsenseServer) -> Linter:
         analysis = await linter.current(project, path)
         if analysis is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        items = linter.diagnostics_for(project, analysis, path)
-        result_id = _digest(items)
+        items, result_id = linter.diagnostics_for(project, analysis, path)
         linter.published[params.text_document.uri] = (analysis.versions.get(path), result_id)
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
@@ -380,8 +416,7 @@ def register(server: DbsenseServer) -> Linter:
                 if source is None or path not in source.texts:
                     continue
                 uri = project.uri_of(path)
-                items = linter.diagnostics_for(project, source, path)
-                result_id = _digest(items)
+                items, result_id = linter.diagnostics_for(project, source, path)
                 version = analysis.versions.get(path)
                 if previous.get(uri) == result_id:
                     reports.append(
