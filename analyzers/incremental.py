@@ -183,7 +183,7 @@ class ReplayPlanner:
             given = {id(unit) for unit in units}
             self._plan = [Unit(unit.path, unit.facts) for unit in ordered]
             self._where = {unit.path: at for at, unit in enumerate(ordered) if id(unit) in given}
-            self._models = any(summary(unit, self.memo).models for unit in ordered)
+            self._models = any(summary(unit, self.memo).models for unit in units)
         self._inputs = units
         return self._plan, self._history_end
 

@@ -84,3 +84,17 @@ def test_an_edit_that_keeps_every_place_keeps_the_plan() -> None:
     kept = [new is old for old, new in zip(before, after, strict=True)]
     assert kept.count(False) == 1  # only the edited unit is new
     assert after[kept.index(False)].path == "migrations/V3__note.sql"
+
+
+def test_a_new_order_keeps_the_split_of_unchanged_model_files() -> None:
+    """Ordering again (a migration stops creating its table) splits the unchanged models file
+    into the same baseline and overlay units as before: the catalog need not replay them."""
+    known: dict[tuple[str, str], UnitFacts] = {}
+    planner = ReplayPlanner()
+    before, _ = planner.plan(_units(FILES, known))
+    edited = {**FILES, "migrations/V2__orders.sql": "-CREATE TABLE orders (id bigint);\n"}
+    after, _ = planner.plan(_units(edited, known))
+    models = [unit.facts for unit in before if unit.path == "service/models.py"]
+    kept = [unit.facts for unit in after if unit.path == "service/models.py"]
+    assert len(models) == 2  # the baseline and the overlay of the migrated accounts table
+    assert len(kept) == 2 and all(new is old for old, new in zip(models, kept, strict=True))
