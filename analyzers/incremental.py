@@ -211,14 +211,7 @@ def _orders_alike(old: UnitFacts, new: UnitFacts, memo: OrderMemo, models: bool)
     """Whether ``new``, the next version of ``old``, takes the same place in the replay order
     and leaves every other unit's place as it was (what units create places the ORM models,
     when there are any)."""
-    if (old.path, old.unit_id, old.depends_on, old.dump, old.replaces, old.run_before) != (
-        new.path,
-        new.unit_id,
-        new.depends_on,
-        new.dump,
-        new.replaces,
-        new.run_before,
-    ):
+    if _ordering_fields(old) != _ordering_fields(new):
         return False
     before, after = summary(old, memo), summary(new, memo)
     return (
@@ -227,6 +220,10 @@ def _orders_alike(old: UnitFacts, new: UnitFacts, memo: OrderMemo, models: bool)
         and not after.models
         and is_application(old) == is_application(new)
     )
+
+
+def _ordering_fields(unit: UnitFacts) -> tuple[object, ...]:
+    return (unit.path, unit.unit_id, unit.depends_on, unit.dump, unit.replaces, unit.run_before)
 
 
 def is_application(unit: UnitFacts) -> bool:

@@ -18,21 +18,9 @@ import typing
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
+from dbsense.analyzers import ir
 from dbsense.analyzers.catalog import Catalog, Table, changes_schema, located_in, locations
-from dbsense.analyzers.ir import (
-    AddColumnFact,
-    AddConstraintFact,
-    AddIdentityFact,
-    AlterColumnDefaultFact,
-    AlterColumnNullFact,
-    CreateIndexFact,
-    CreateTableFact,
-    Fact,
-    QualifiedName,
-    ValidateConstraintFact,
-    field_names,
-    field_setters,
-)
+from dbsense.analyzers.ir import Fact, QualifiedName, field_names, field_setters
 
 _COPIED = (list, dict, set)
 # Catalog attributes copied at the checkpoint (containers) or saved as they are (scalars).
@@ -217,18 +205,18 @@ def reach(catalog: Catalog, fact: Fact) -> set[Table]:
 # Facts that only add to, or set a flag on, the tables they name (a new foreign key names its
 # target, whose incoming list it extends): they never edit a neighbour.
 _ADDITIVE = (
-    AddColumnFact,
-    AddConstraintFact,
-    AddIdentityFact,
-    AlterColumnDefaultFact,
-    AlterColumnNullFact,
-    CreateIndexFact,
-    ValidateConstraintFact,
+    ir.AddColumnFact,
+    ir.AddConstraintFact,
+    ir.AddIdentityFact,
+    ir.AlterColumnDefaultFact,
+    ir.AlterColumnNullFact,
+    ir.CreateIndexFact,
+    ir.ValidateConstraintFact,
 )
 
 
 def _adds_only(catalog: Catalog, fact: Fact) -> bool:
-    if isinstance(fact, CreateTableFact):  # unless it replaces a table of the same name
+    if isinstance(fact, ir.CreateTableFact):  # unless it replaces a table of the same name
         return catalog._creation_key(fact.table) not in catalog.tables
     return isinstance(fact, _ADDITIVE)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -276,17 +275,16 @@ class Linter:
             and not self.extra_diagnostics
             and last.version == version
             and last.encoding == encoding
-            and len(last.texts) == len(texts)
-            and all(map(operator.is_, last.texts, texts))
+            and last.texts == texts
             and last.uris == uris
             and last.violations == violations
         ):
             return last.items, last.digest
         maps: dict[str, tuple[str, PositionMap]] = {}
-        for other in others:
+        for other, uri in zip(others, uris, strict=True):
             other_map = analysis.positions(other, encoding)
             if other_map is not None:
-                maps[other] = (project.uri_of(other), other_map)
+                maps[other] = (uri, other_map)
         items = [diagnostic(v, positions, version, maps) for v in violations]
         for extra in self.extra_diagnostics:  # findings of other sources (live index advice)
             items.extend(extra(project, analysis, path, positions, version))
