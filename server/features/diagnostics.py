@@ -256,13 +256,35 @@ class Linter:
     def diagnostics_for(
         self, project: Project, analysis: Analysis, path: str
     ) -> tuple[list[types.Diagnostic], str]:
-        """The LSP diagnostics of ``path`` in ``analysis`` and their digest. The same findings
-        over the same texts as last time give last time's (the other open documents, and
-        every closed one a workspace pull reports, are converted once, not on every run)."""
+        """The LSP diagnostics of ``path`` in ``analysis`` and their digest: dbsense's own
+        findings, then those of other sources (live index advice)."""
         encoding = self.server.encoding
         positions = analysis.positions(path, encoding)
         if positions is None:
             return [], _digest([])
+        version = analysis.versions.get(path)
+        items, digest = self._converted_findings(project, analysis, path, positions)
+        extras = [
+            item
+            for extra in self.extra_diagnostics
+            for item in extra(project, analysis, path, positions, version)
+        ]
+        if not extras:
+            return items, digest
+        items = items + extras
+        return items, _digest(items)
+
+    def _converted_findings(
+        self,
+        project: Project,
+        analysis: Analysis,
+        path: str,
+        positions: PositionMap,
+    ) -> tuple[list[types.Diagnostic], str]:
+        """The findings of ``path`` as LSP diagnostics. The same findings over the same texts
+        as last time give last time's (the other open documents, and every closed one a
+        workspace pull reports, are converted once, not on every run)."""
+        encoding = self.server.encoding
         version = analysis.versions.get(path)
         violations = analysis.by_path.get(path, [])
         others = sorted({other for violation in violations for other in _paths_named(violation)})
@@ -272,7 +294,6 @@ class Linter:
         last = self._converted.get(key)
         if (
             last is not None
-            and not self.extra_diagnostics
             and last.version == version
             and last.encoding == encoding
             and last.texts == texts
@@ -286,8 +307,6 @@ class Linter:
             if other_map is not None:
                 maps[other] = (uri, other_map)
         items = [diagnostic(v, positions, version, maps) for v in violations]
-        for extra in self.extra_diagnostics:  # findings of other sources (live index advice)
-            items.extend(extra(project, analysis, path, positions, version))
         digest = _digest(items)
         self._converted[key] = _Converted(version, encoding, texts, uris, violations, items, digest)
         return items, digest
