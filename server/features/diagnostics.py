@@ -263,7 +263,7 @@ class Linter:
         if positions is None:
             return [], _digest([])
         version = analysis.versions.get(path)
-        items, digest = self._converted_findings(project, analysis, path, positions)
+        items, digest = self._converted_findings(project, analysis, path, positions, version)
         extras = [
             item
             for extra in self.extra_diagnostics
@@ -280,12 +280,12 @@ class Linter:
         analysis: Analysis,
         path: str,
         positions: PositionMap,
+        version: int | None,
     ) -> tuple[list[types.Diagnostic], str]:
         """The findings of ``path`` as LSP diagnostics. The same findings over the same texts
         as last time give last time's (the other open documents, and every closed one a
         workspace pull reports, are converted once, not on every run)."""
-        encoding = self.server.encoding
-        version = analysis.versions.get(path)
+        encoding = positions.encoding
         violations = analysis.by_path.get(path, [])
         others = sorted({other for violation in violations for other in _paths_named(violation)})
         texts = (positions.text, *(analysis.texts.get(other) for other in others))
