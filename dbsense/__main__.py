@@ -7,6 +7,6 @@ import sys
 _cwd = os.getcwd()
 sys.path[:] = [entry for entry in sys.path if entry not in ("", ".", _cwd)]
 
-from dbsense.cli import main  # noqa: E402
+from dbsense.cli import run  # noqa: E402
 
-raise SystemExit(main())
+run()

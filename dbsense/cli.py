@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import gc
 import json
 import os
 import sys
@@ -109,6 +110,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     parser.print_help()
     return EXIT_ERROR
+
+
+def run() -> None:
+    """The ``dbsense`` command: :func:`main` in a process that ends with it. The cyclic
+    garbage collector stays off (it rescanned the analysis's live objects for little
+    garbage), and the exit skips freeing those objects one by one: together 0.3 s of a 1.6 s
+    check of 10,000 statements. Output and logs are flushed first; nothing else runs at exit.
+    The language server manages the collector itself."""
+    gc.disable()
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader went away: what was written is all it gets
+        code = code or EXIT_ERROR
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    os._exit(code)
 
 
 # --- check -------------------------------------------------------------------------------------
@@ -224,17 +243,33 @@ def _display_prefix(root: Path) -> str:
 
 
 def _prefixed(result, prefix: str, keep: str | None = None):
+    """``result`` with every path under ``prefix``, built field by field (``replace`` took a
+    twentieth of a check of 10,000 statements)."""
+    from dbsense.engines.core import Edit, Fix, Related, Violation
+
     def move(path: str | None) -> str | None:
         return None if path is None or path == keep else f"{prefix}/{path}"
 
     violations = []
-    for violation in result.violations:
-        fix = violation.fix
+    for v in result.violations:
+        fix = v.fix
         if fix is not None:
-            edits = tuple(replace(edit, path=move(edit.path)) for edit in fix.edits)
-            fix = replace(fix, edits=edits)
-        related = tuple(replace(item, path=move(item.path)) for item in violation.related)
-        violations.append(replace(violation, path=move(violation.path), fix=fix, related=related))
+            edits = tuple(Edit(edit.span, edit.new_text, move(edit.path)) for edit in fix.edits)
+            fix = Fix(fix.title, edits, fix.applicability)
+        related = tuple(Related(move(r.path), r.span, r.message) for r in v.related)
+        violations.append(
+            Violation(
+                v.code,
+                v.name,
+                v.message,
+                move(v.path),
+                v.span,
+                v.severity,
+                fix,
+                related,
+                v.unnecessary,
+            )
+        )
     return replace(result, violations=violations)
 
 

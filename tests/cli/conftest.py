@@ -19,7 +19,13 @@ class Run:
 
 
 def run_cli(*args: str, cwd: Path, timeout: float = 120) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DBSENSE_")}
+    # As a shell runs it: no DBSENSE_ settings, and output buffered (so an exit that skipped
+    # flushing it would lose it).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DBSENSE_") and k != "PYTHONUNBUFFERED"
+    }
     completed = subprocess.run(
         [sys.executable, "-m", "dbsense", *args],
         cwd=cwd,
