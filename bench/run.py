@@ -26,7 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SIZES = (1_000, 10_000, 50_000)
 RUNS = {1_000: 5, 10_000: 3, 50_000: 1, "realistic": 5, "single": 10}
-SQLFLUFF_SLICE = 1_000  # statements sqlfluff lints; larger inputs are extrapolated per statement
+# sqlfluff lints the whole input when it finishes within SQLFLUFF_LIMIT seconds; otherwise (or
+# above SQLFLUFF_WHOLE_MAX statements) about SQLFLUFF_SLICE statements, extrapolated per statement.
+SQLFLUFF_LIMIT = 300.0
+SQLFLUFF_WHOLE_MAX = 10_000
+SQLFLUFF_SLICE = 1_000
 COVERAGE = re.compile(r"analysed ([\d,]+) of ([\d,]+) statements")
 
 
@@ -98,15 +102,22 @@ def coverage(output: str) -> tuple[int, int] | None:
     return int(match.group(1).replace(",", "")), int(match.group(2).replace(",", ""))
 
 
-def sqlfluff_slice(files: list[str], statements: int, target: Path) -> tuple[Path, float]:
-    """Copy leading files holding about ``SQLFLUFF_SLICE`` statements (or the statements of a
-    single large file) into ``target``; returns it and the share of the input it holds."""
+def sqlfluff_input(
+    files: list[str], statements: int, target: Path, whole: bool
+) -> tuple[Path, float]:
+    """Copy the input (``whole``) or its leading files holding about ``SQLFLUFF_SLICE``
+    statements (of a single large file: its first statements) into ``target``; returns it and
+    the share of the input it holds."""
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     # sqlfluff skips files over 20 kB by default; lint everything, as dbsense and squawk do.
     (target / ".sqlfluff").write_text(
         "[sqlfluff]\ndialect = postgres\nlarge_file_skip_byte_limit = 0\n", encoding="utf-8"
     )
+    if whole:
+        for number, file in enumerate(files):
+            shutil.copy(file, target / f"{number:06d}_{Path(file).name}")
+        return target, 1.0
     if len(files) == 1:
         text = Path(files[0]).read_text(encoding="utf-8")
         chunks = text.split(";\n")
@@ -213,11 +224,37 @@ def bench_input(
         "share": 1.0,
     }
     if sqlfluff:
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        sliced, share = sqlfluff_slice(files, counts[1], work / f"sqlfluff-{slug}")
-        lint = [str(BIN / "sqlfluff"), "lint", "--dialect", "postgres", "--nofail", str(sliced)]
-        row["sqlfluff"], row["share"] = measure(lint, 1), share
+        row["sqlfluff"], row["share"] = sqlfluff_time(name, files, counts[1], work)
     return row
+
+
+def sqlfluff_time(name: str, files: list[str], statements: int, work: Path) -> tuple[float, float]:
+    """sqlfluff's wall seconds on the whole input, or on a slice when the whole takes longer
+    than ``SQLFLUFF_LIMIT``; and the share of the input it linted."""
+    target = work / ("sqlfluff-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+    for whole in (True, False) if statements <= SQLFLUFF_WHOLE_MAX else (False,):
+        linted, share = sqlfluff_input(files, statements, target, whole)
+        lint = [str(BIN / "sqlfluff"), "lint", "--dialect", "postgres", "--nofail", str(linted)]
+        seconds = run_limited(lint, SQLFLUFF_LIMIT)
+        if seconds is not None:
+            return seconds, share
+        print(f"bench: sqlfluff took over {SQLFLUFF_LIMIT:.0f} s on {name}: slice", file=sys.stderr)
+    raise SystemExit(f"bench: sqlfluff did not finish a slice of {name}")
+
+
+def run_limited(command: list[str], limit: float) -> float | None:
+    """Wall seconds of ``command`` (output discarded), or ``None`` when it ran past ``limit``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env()
+    )
+    try:
+        process.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+    return time.perf_counter() - start
 
 
 def report(rows: list[dict], header: list[str], command: str, rss_row: dict | None) -> str:
@@ -235,7 +272,7 @@ def report(rows: list[dict], header: list[str], command: str, rss_row: dict | No
     ]
     for row in rows:
         fluff = row["sqlfluff"]
-        estimate = fluff.median / row["share"] if fluff else None
+        estimate = fluff / row["share"] if fluff else None
         fluff_cell = f"{estimate:.1f}" + ("" if row["share"] >= 1 else " (slice)") if fluff else "-"
         fluff_ratio = f"{estimate / row['cold'].median:.0f}x" if fluff else "-"
         lines.append(
@@ -300,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, directory, runs in inputs:
         print(f"bench: {name} ({runs} runs)", file=sys.stderr, flush=True)
         fluff = not args.no_sqlfluff and (
-            name.startswith("single") or name.startswith("realistic") or name == "generated 1,000"
+            name.startswith("single")
+            or name.startswith("realistic")
+            or name in ("generated 1,000", "generated 10,000")
         )
         row = bench_input(name, directory, runs, args.out, fluff, args.dbsense)
         rows.append(row)
