@@ -26,10 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SIZES = (1_000, 10_000, 50_000)
 RUNS = {1_000: 5, 10_000: 3, 50_000: 1, "realistic": 5, "single": 10}
-# sqlfluff lints the whole input when it finishes within SQLFLUFF_LIMIT seconds; otherwise (or
-# above SQLFLUFF_WHOLE_MAX statements) about SQLFLUFF_SLICE statements, extrapolated per statement.
+# sqlfluff lints the whole input when it finishes within SQLFLUFF_LIMIT seconds, otherwise about
+# SQLFLUFF_SLICE statements, extrapolated per statement.
 SQLFLUFF_LIMIT = 300.0
-SQLFLUFF_WHOLE_MAX = 10_000
 SQLFLUFF_SLICE = 1_000
 COVERAGE = re.compile(r"analysed ([\d,]+) of ([\d,]+) statements")
 
@@ -232,7 +231,7 @@ def sqlfluff_time(name: str, files: list[str], statements: int, work: Path) -> t
     """sqlfluff's wall seconds on the whole input, or on a slice when the whole takes longer
     than ``SQLFLUFF_LIMIT``; and the share of the input it linted."""
     target = work / ("sqlfluff-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
-    for whole in (True, False) if statements <= SQLFLUFF_WHOLE_MAX else (False,):
+    for whole in (True, False):
         linted, share = sqlfluff_input(files, statements, target, whole)
         lint = [str(BIN / "sqlfluff"), "lint", "--dialect", "postgres", "--nofail", str(linted)]
         seconds = run_limited(lint, SQLFLUFF_LIMIT)
