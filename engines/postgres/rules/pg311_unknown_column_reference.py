@@ -147,8 +147,9 @@ class UnknownColumnReference(Rule):
             if known.columns is None:
                 return
             columns, table = known.columns, known.table
-        for column, span in _references(fact, ctx.file.text):
+        for column in _referenced_columns(fact):
             if column not in columns:
+                span = _reference_span(fact, column, ctx.file.text)
                 yield self._finding(fact, table, column, span, columns)
 
     # --- the schema at each statement -------------------------------------------------------
@@ -299,24 +300,26 @@ def _single_table(fact: Fact, ctx: RuleContext) -> bool:
     return False
 
 
-def _references(fact: Fact, text: str) -> Iterator[tuple[str, Span]]:
+def _referenced_columns(fact: Fact) -> tuple[str, ...]:
     if isinstance(fact, DropColumnFact) and fact.if_exists:
-        return
+        return ()
+    if isinstance(fact, (ColumnRefFact, *_QUERIES, *_ALTERS)):
+        return (fact.column,)
+    if isinstance(fact, AddConstraintFact) and not fact.constraint.using_index:
+        return fact.constraint.columns
+    return ()
+
+
+def _reference_span(fact: Fact, column: str, text: str) -> Span:
+    """Where ``fact`` names ``column``; looked up only for a finding (a search per name)."""
     if isinstance(fact, ColumnRefFact):
-        yield fact.column, fact.span
-    elif isinstance(fact, _QUERIES):
-        yield fact.column, fact.column_span
-    elif isinstance(fact, _ALTERS):
-        yield (
-            fact.column,
-            _name_span(text, fact.action_span, fact.column, skip_first=True) or (fact.action_span),
-        )
-    elif isinstance(fact, AddConstraintFact):
-        constraint = fact.constraint
-        if constraint.using_index:
-            return
-        for column in constraint.columns:
-            yield column, _name_span(text, constraint.span, column) or constraint.span
+        return fact.span
+    if isinstance(fact, _QUERIES):
+        return fact.column_span
+    if isinstance(fact, _ALTERS):
+        return _name_span(text, fact.action_span, column, skip_first=True) or fact.action_span
+    constraint = fact.constraint
+    return _name_span(text, constraint.span, column) or constraint.span
 
 
 def _name_span(text: str, region: Span, column: str, skip_first: bool = False) -> Span | None:
