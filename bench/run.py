@@ -266,7 +266,7 @@ def report(rows: list[dict], header: list[str], command: str, rss_row: dict | No
         "Wall seconds, median (min-max); CPU = user+sys of the process tree (median).",
         "",
         "| input | files | statements | dbsense cold | CPU | dbsense warm (1 file touched) "
-        "| squawk | cold/squawk | warm/squawk | sqlfluff (est. full) | sqlfluff/cold |",
+        "| squawk | cold/squawk | warm/squawk | sqlfluff | sqlfluff/cold |",
         "|---|---:|---:|---|---:|---|---|---:|---:|---:|---:|",
     ]
     for row in rows:
