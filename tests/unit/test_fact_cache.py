@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 from dbsense.analyzers.frontends import document_facts
-from dbsense.analyzers.ir import SourceFile
-from dbsense.cache import DiskFactCache
+from dbsense.analyzers.ir import SourceFile, Span
+from dbsense.cache import DiskFactCache, _rebuild
 
 SQL = """CREATE TABLE orders (id bigint PRIMARY KEY, note varchar(20) DEFAULT 'x');
 CREATE INDEX orders_note_idx ON orders (lower(note)) WHERE note IS NOT NULL;
@@ -36,3 +37,26 @@ def test_truncated_entry_is_a_miss(tmp_path: Path) -> None:
     entry.write_bytes(entry.read_bytes()[:40])
     assert DiskFactCache(tmp_path).load(key) is None
     assert DiskFactCache(tmp_path).get(source) == document_facts(source)
+
+
+class Forged:
+    """Pickles as a call of the cache's own rebuild function with the given field values."""
+
+    def __init__(self, values: object) -> None:
+        self.values = values
+
+    def __reduce__(self):
+        return _rebuild, (Span, self.values)
+
+
+def test_an_entry_with_the_wrong_fields_is_a_miss(tmp_path: Path) -> None:
+    source = SourceFile("a.sql", SQL)
+    cache = DiskFactCache(tmp_path)
+    key = cache.key(source)
+    cache.store(key, document_facts(source))
+    entry = cache.directory / f"{key}.pickle"
+    for values in [(1,), (1, 2, 3), [1, 2], {0: 1, 5: 2}, None]:
+        entry.write_bytes(pickle.dumps(Forged(values)))
+        assert DiskFactCache(tmp_path).load(key) is None, values
+    entry.write_bytes(pickle.dumps(Forged((1, 2))))  # a well-formed fact, but not a document's
+    assert DiskFactCache(tmp_path).load(key) is None
