@@ -78,8 +78,8 @@ def _rebuild(cls: type, values: tuple) -> object:
 
 @functools.cache
 def _builder(cls: type) -> Callable[[tuple], object]:
-    """``cls``'s own rebuild function: one slot store per field, written out (40% faster than
-    a loop over the setters; 149,000 objects in a warm check of 10,000 statements)."""
+    """``cls``'s own rebuild function: one slot store per field, written out (a third faster
+    than a loop over the setters; 149,000 objects in a warm check of 10,000 statements)."""
     setters = field_setters(cls)
     stores = "".join(f"    set{i}(instance, values[{i}])\n" for i in range(len(setters)))
     source = (

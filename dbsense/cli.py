@@ -251,23 +251,25 @@ def _prefixed(result, prefix: str, keep: str | None = None):
         return None if path is None or path == keep else f"{prefix}/{path}"
 
     violations = []
-    for v in result.violations:
-        fix = v.fix
+    for violation in result.violations:
+        fix = violation.fix
         if fix is not None:
             edits = tuple(Edit(edit.span, edit.new_text, move(edit.path)) for edit in fix.edits)
             fix = Fix(fix.title, edits, fix.applicability)
-        related = tuple(Related(move(r.path), r.span, r.message) for r in v.related)
+        related = tuple(
+            Related(move(item.path), item.span, item.message) for item in violation.related
+        )
         violations.append(
             Violation(
-                v.code,
-                v.name,
-                v.message,
-                move(v.path),
-                v.span,
-                v.severity,
+                violation.code,
+                violation.name,
+                violation.message,
+                move(violation.path),
+                violation.span,
+                violation.severity,
                 fix,
                 related,
-                v.unnecessary,
+                violation.unnecessary,
             )
         )
     return replace(result, violations=violations)

@@ -43,6 +43,7 @@ _ALTERS = (
 )
 _QUERIES = (ComparisonFact, PatternMatchFact)
 _CHECKED = (*_ALTERS, AddConstraintFact, ColumnRefFact, *_QUERIES)
+_ONE_COLUMN = (ColumnRefFact, *_QUERIES, *_ALTERS)  # facts naming a single column
 # Unparsed statements that cannot add, rename or drop a column of an existing table.
 _HARMLESS_WORDS = {
     "ANALYZE", "BEGIN", "CHECKPOINT", "CLUSTER", "COMMENT", "COMMIT", "COPY", "DELETE", "END",
@@ -303,7 +304,7 @@ def _single_table(fact: Fact, ctx: RuleContext) -> bool:
 def _referenced_columns(fact: Fact) -> tuple[str, ...]:
     if isinstance(fact, DropColumnFact) and fact.if_exists:
         return ()
-    if isinstance(fact, (ColumnRefFact, *_QUERIES, *_ALTERS)):
+    if isinstance(fact, _ONE_COLUMN):
         return (fact.column,)
     if isinstance(fact, AddConstraintFact) and not fact.constraint.using_index:
         return fact.constraint.columns
