@@ -103,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader stopped early (`dbsense check | head`): nothing to say
+        return EXIT_ERROR
     except Exception as error:
         if os.environ.get("DBSENSE_DEBUG"):
             raise

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 MIGRATION = """\
@@ -138,6 +141,22 @@ def test_json_is_one_document_even_when_clean(tmp_path, cli):
     run = cli("check", "--format", "json", cwd=tmp_path)
     assert run.code == 0
     assert json.loads(run.stdout) == []
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(tmp_path):
+    statement = "CREATE TABLE t{} (id bigint PRIMARY KEY, at timestamp);\n"
+    # findings filling more than a pipe's buffer
+    (tmp_path / "schema.sql").write_text("".join(map(statement.format, range(2_000))))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    command = [sys.executable, "-m", "dbsense", "check", "--no-cache", "."]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert process.stdout.readline().startswith(b"schema.sql:1:")
+    process.stdout.close()  # as `head -1` does
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert stderr == b""
 
 
 def test_excludes_virtualenvs_and_configured_paths(tmp_path, cli):
