@@ -18,25 +18,44 @@ class Run:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 120) -> Run:
-    # As a shell runs it: no DBSENSE_ settings, and output buffered (so an exit that skipped
-    # flushing it would lose it).
-    env = {
+def shell_env() -> dict[str, str]:
+    """The environment as a shell gives it: no DBSENSE_ settings, and output buffered (so an
+    exit that skipped flushing it would lose it)."""
+    return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("DBSENSE_") and k != "PYTHONUNBUFFERED"
     }
+
+
+def run_cli(*args: str, cwd: Path, timeout: float = 120) -> Run:
     completed = subprocess.run(
         [sys.executable, "-m", "dbsense", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env=shell_env(),
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+def start_cli(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
+    """The CLI running, its stdout and stderr piped to the test."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "dbsense", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=shell_env(),
+    )
 
 
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def started_cli():
+    return start_cli

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 MIGRATION = """\
@@ -143,15 +140,11 @@ def test_json_is_one_document_even_when_clean(tmp_path, cli):
     assert json.loads(run.stdout) == []
 
 
-def test_a_reader_that_stops_early_gets_no_error_message(tmp_path):
+def test_a_reader_that_stops_early_gets_no_error_message(tmp_path, started_cli):
     statement = "CREATE TABLE t{} (id bigint PRIMARY KEY, at timestamp);\n"
     # findings filling more than a pipe's buffer
     (tmp_path / "schema.sql").write_text("".join(map(statement.format, range(2_000))))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    command = [sys.executable, "-m", "dbsense", "check", "--no-cache", "."]
-    process = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
-    )
+    process = started_cli("check", "--no-cache", ".", cwd=tmp_path)
     assert process.stdout.readline().startswith(b"schema.sql:1:")
     process.stdout.close()  # as `head -1` does
     _, stderr = process.communicate(timeout=60)

@@ -28,12 +28,17 @@ def test_round_trip_is_exact(tmp_path: Path) -> None:
     assert [type(fact) for fact in loaded.facts] == [type(fact) for fact in facts.facts]
 
 
-def test_truncated_entry_is_a_miss(tmp_path: Path) -> None:
-    source = SourceFile("a.sql", SQL)
+def stored(tmp_path: Path, source: SourceFile) -> tuple[str, Path]:
+    """The cache key of ``source`` and the file its facts were stored in."""
     cache = DiskFactCache(tmp_path)
     key = cache.key(source)
     cache.store(key, document_facts(source))
-    entry = cache.directory / f"{key}.pickle"
+    return key, cache.directory / f"{key}.pickle"
+
+
+def test_truncated_entry_is_a_miss(tmp_path: Path) -> None:
+    source = SourceFile("a.sql", SQL)
+    key, entry = stored(tmp_path, source)
     entry.write_bytes(entry.read_bytes()[:40])
     assert DiskFactCache(tmp_path).load(key) is None
     assert DiskFactCache(tmp_path).get(source) == document_facts(source)
@@ -50,11 +55,7 @@ class Forged:
 
 
 def test_an_entry_with_the_wrong_fields_is_a_miss(tmp_path: Path) -> None:
-    source = SourceFile("a.sql", SQL)
-    cache = DiskFactCache(tmp_path)
-    key = cache.key(source)
-    cache.store(key, document_facts(source))
-    entry = cache.directory / f"{key}.pickle"
+    key, entry = stored(tmp_path, SourceFile("a.sql", SQL))
     for values in [(1,), (1, 2, 3), [1, 2], {0: 1, 5: 2}, None]:
         entry.write_bytes(pickle.dumps(Forged(values)))
         assert DiskFactCache(tmp_path).load(key) is None, values
