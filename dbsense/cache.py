@@ -1,4 +1,5 @@
-"""An on-disk fact cache: one pickle per document version, safe under concurrent runs."""
+"""The on-disk caches: one pickle of facts per document version, and the record of the last
+full check per set of settings. Both are safe under concurrent runs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import dataclasses
 import functools
 import hashlib
 import io
+import operator
 import os
 import pickle
 import tempfile
@@ -15,9 +17,13 @@ from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 
-from dbsense import __version__
+import sqlglot
+
+from dbsense import __version__, reuse
 from dbsense.analyzers import ir
 from dbsense.analyzers.ir import UnitFacts, field_names, field_setters
+from dbsense.engines import core
+from dbsense.reuse import RunFindings, RunRecord
 from dbsense.workspace import FactCache
 
 CACHE_DIR = ".dbsense_cache"
@@ -29,40 +35,102 @@ class DiskFactCache(FactCache):
         self.directory = root / CACHE_DIR / f"{__version__}-{ir_fingerprint()}"
 
     def load(self, key: str) -> UnitFacts | None:
-        try:
-            with open(self.directory / f"{key}.pickle", "rb") as handle:
-                facts = _FactUnpickler(handle).load()
-        except (
-            OSError,
-            pickle.UnpicklingError,
-            EOFError,
-            AttributeError,
-            ImportError,
-            ValueError,
-            TypeError,
-        ):
-            return None
+        facts = _load(self.directory / f"{key}.pickle", _FactUnpickler)
         return facts if isinstance(facts, UnitFacts) else None
 
     def store(self, key: str, facts: UnitFacts) -> None:
         target = self.directory / f"{key}.pickle"
-        if target.exists():
-            return
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _ignore_in_git(self.directory.parent)
-            descriptor, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(dumps(facts))
-            os.replace(temporary, target)
-        except (OSError, pickle.PicklingError, RecursionError):
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(temporary)
+        if not target.exists():
+            _store(target, facts, self.directory.parent)
+
+
+class DiskRunCache:
+    """The record of the last full check per set of settings (see :mod:`dbsense.reuse`),
+    kept beside the facts; a record made by other dbsense code is never used."""
+
+    def __init__(self, facts: DiskFactCache) -> None:
+        self.cache_root = facts.directory.parent
+        self.directory = facts.directory / "runs"
+
+    def load(self, name: str) -> RunRecord | None:
+        record = self._load(f"{name}.pickle")
+        return record if reuse.well_formed(record) else None
+
+    def load_findings(self, name: str, record: RunRecord) -> RunFindings | None:
+        findings = self._load(f"{name}.findings.pickle")
+        return findings if reuse.findings_well_formed(findings, record) else None
+
+    def store(self, name: str, record: RunRecord, findings: RunFindings) -> None:
+        """Write both parts; the findings first, so a record is never read before them."""
+        self._store(f"{name}.findings.pickle", findings)
+        self._store(f"{name}.pickle", record)
+
+    def _load(self, file: str) -> object:
+        found = _load(self.directory / file, _RunUnpickler)
+        if type(found) is tuple and len(found) == 2 and found[0] == code_fingerprint():
+            return found[1]
+        return None
+
+    def _store(self, file: str, value: object) -> None:
+        _store(self.directory / file, (code_fingerprint(), value), self.cache_root)
+
+
+def _load(path: Path, unpickler: type[pickle.Unpickler]) -> object:
+    try:
+        with open(path, "rb") as handle:
+            return unpickler(handle).load()
+    except (
+        OSError,
+        pickle.UnpicklingError,
+        EOFError,
+        AttributeError,
+        ImportError,
+        ValueError,
+        TypeError,
+    ):
+        return None
+
+
+def _store(target: Path, value: object, cache_root: Path) -> None:
+    """Write ``value``'s pickle to ``target`` atomically (a reader never sees half a file)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _ignore_in_git(cache_root)
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(dumps(value))
+        os.replace(temporary, target)
+    except (OSError, pickle.PicklingError, RecursionError):
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(temporary)
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Changes whenever a source file of dbsense's analysis changes (a new release, or an
+    edit in a development checkout), so a record is reused only by the code that made it."""
+    import dbsense
+    from dbsense import analyzers, engines
+
+    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for package in (dbsense, analyzers, engines):
+        for folder in package.__path__:
+            for file in sorted(Path(folder).rglob("*.py")):
+                stat = file.stat()
+                digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+# The layout of the pickles; a change of it (or of a fact type) names a new cache directory.
+FORMAT = 2
 
 
 def ir_fingerprint() -> str:
-    """Changes whenever a fact type gains or loses a field, so stale pickles are never read."""
-    digest = hashlib.blake2b(digest_size=6)
+    """Changes whenever a fact type gains or loses a field, or the SQL parser's version
+    changes, so stale pickles are never read."""
+    digest = hashlib.blake2b(
+        f"format {FORMAT}; sqlglot {sqlglot.__version__};".encode(), digest_size=6
+    )
     for name, value in sorted(vars(ir).items()):
         fields = getattr(value, "__dataclass_fields__", None)
         if fields:
@@ -70,16 +138,12 @@ def ir_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _rebuild(cls: type, values: tuple) -> object:
-    """A dataclass instance from its field values, without ``__init__`` (as pickle does) but
-    without the per-object ``fields()`` lookup of the default frozen-dataclass ``__setstate__``."""
-    return _builder(cls)(values)
-
-
 @functools.cache
 def _builder(cls: type) -> Callable[[tuple], object]:
-    """``cls``'s own rebuild function: one slot store per field, written out (a third faster
-    than a loop over the setters; 149,000 objects in a warm check of 10,000 statements)."""
+    """``cls``'s rebuild function: a new instance from its field values, without ``__init__``
+    (as pickle does) and with one slot store per field, written out. It is a global of this
+    module (``_build_<module>_<class>``), so a pickle names it directly: one call per object
+    (149,000 objects in a warm check of 10,000 statements)."""
     setters = field_setters(cls)
     stores = "".join(f"    set{i}(instance, values[{i}])\n" for i in range(len(setters)))
     source = (
@@ -93,36 +157,92 @@ def _builder(cls: type) -> Callable[[tuple], object]:
     namespace = {"new": object.__new__, "cls": cls}
     namespace.update((f"set{index}", setter) for index, setter in enumerate(setters))
     exec(source, namespace)
-    return namespace["build"]
+    build = namespace["build"]
+    build.__module__ = __name__
+    build.__name__ = build.__qualname__ = _builder_name(cls)
+    globals()[build.__name__] = build
+    return build
 
 
-class _FactPickler(pickle.Pickler):
-    def reducer_override(self, obj: object) -> object:
-        cls = type(obj)
-        if dataclasses.is_dataclass(cls) and not isinstance(obj, type):
-            return _rebuild, (cls, tuple(getattr(obj, name) for name in field_names(cls)))
-        return NotImplemented
+def _builder_name(cls: type) -> str:
+    return f"_build_{cls.__module__.rsplit('.', 1)[-1]}_{cls.__name__}"
+
+
+class _Reductions(dict):
+    """The pickler's dispatch table, filled on first sight of each dataclass type: an
+    instance pickles as a call of its type's builder with its field values (read by
+    ``operator.attrgetter``, so the only Python call per object is the reduction itself)."""
+
+    def __missing__(self, cls: type) -> Callable[[object], tuple]:
+        if not dataclasses.is_dataclass(cls):
+            raise KeyError(cls)
+        build, values = _builder(cls), _field_values(cls)
+
+        def reduce(obj: object) -> tuple:
+            return build, (values(obj),)
+
+        self[cls] = reduce
+        return reduce
+
+
+def _field_values(cls: type) -> Callable[[object], tuple]:
+    names = field_names(cls)
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    getters = [operator.attrgetter(name) for name in names]  # a tuple of one, or none
+    return lambda obj: tuple(getter(obj) for getter in getters)
+
+
+_REDUCTIONS = _Reductions()
 
 
 class _FactUnpickler(pickle.Unpickler):
     """Loads only fact dataclasses: a cache directory can come with an untrusted checkout, and
     a plain ``pickle.load`` of a planted entry would run arbitrary code."""
 
-    def find_class(self, module: str, name: str) -> object:
-        if (module, name) == (__name__, "_rebuild"):
-            return _rebuild
-        value = getattr(ir, name, None) if module == ir.__name__ else None
+    def allowed(self, module: str, name: str) -> type | None:
+        """The type ``name`` of dbsense module ``module`` (its last part) when this unpickler
+        may make one, else ``None``."""
+        value = getattr(ir, name, None) if module == "ir" else None
         if isinstance(value, type) and (dataclasses.is_dataclass(value) or issubclass(value, Enum)):
             return value
-        if module == "builtins" and name in ("frozenset", "set", "complex"):
+        return None
+
+    def find_class(self, module: str, name: str) -> object:
+        if module == __name__ and name.startswith("_build_"):
+            tag, _, type_name = name.removeprefix("_build_").partition("_")
+            cls = self.allowed(tag, type_name)
+            if cls is not None and dataclasses.is_dataclass(cls):
+                return _builder(cls)
+        elif module.startswith("dbsense."):
+            cls = self.allowed(module.rsplit(".", 1)[-1], name)
+            if cls is not None and cls.__module__ == module:
+                return cls
+        elif module == "builtins" and name in ("frozenset", "set", "complex"):
             return getattr(builtins, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not a dbsense fact type")
 
 
-def dumps(facts: UnitFacts) -> bytes:
-    """Facts as pickle bytes that load about twice as fast as the default reduction."""
+class _RunUnpickler(_FactUnpickler):
+    """Loads a check's record: fact types, and the types findings are made of."""
+
+    FINDING_TYPES = frozenset({"Violation", "Fix", "Edit", "Related", "Severity", "Applicability"})
+
+    def allowed(self, module: str, name: str) -> type | None:
+        if module == "reuse" and name in ("RunRecord", "RunFindings", "DocumentRecord"):
+            return getattr(reuse, name)
+        if module == "core" and name in self.FINDING_TYPES:
+            return getattr(core, name)
+        return super().allowed(module, name)
+
+
+def dumps(value: object) -> bytes:
+    """Facts (or a record) as pickle bytes that load about twice as fast as the default
+    reduction of their dataclasses."""
     buffer = io.BytesIO()
-    _FactPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(facts)
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _REDUCTIONS
+    pickler.dump(value)
     return buffer.getvalue()
 
 

@@ -159,12 +159,14 @@ def run_check(args: argparse.Namespace) -> int:
         level = "error" if problem.error else "warning"
         print(f"dbsense: {level}: {problem}", file=sys.stderr)
 
-    cache = None
+    cache = runs = None
     if not args.no_cache:
-        from dbsense.cache import DiskFactCache
+        from dbsense.cache import DiskFactCache, DiskRunCache
 
         cache = DiskFactCache(root)
-    workspace = Workspace(root, settings, cache)
+        # A reused result comes without a replayed catalog, which a live check compares with.
+        runs = None if args.database_url else DiskRunCache(cache)
+    workspace = Workspace(root, settings, cache, runs)
     files = discover(paths or [root], root, settings)
     workspace.load_files(files)
     original = {path: source.text for path, source in workspace.documents.items()}

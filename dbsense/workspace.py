@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pathspec
 
@@ -26,6 +27,14 @@ from dbsense.analyzers.ir import SourceFile, UnitFacts
 from dbsense.analyzers.sql.memo import StatementMemo
 from dbsense.config import Settings
 from dbsense.engines.core import Rule, RuleContext, Runner, Violation
+from dbsense.reuse import (
+    RunFindings,
+    RunRecord,
+    changed_documents,
+    make_record,
+    record_name,
+    updated,
+)
 from dbsense.selection import enabled_rules, severity_overrides
 from dbsense.suppress import apply_suppressions, config_violations
 
@@ -35,6 +44,9 @@ PARALLEL_MIN_DOCUMENTS = 64  # fewer cache misses than this are parsed in-proces
 # With fewer CPUs a pool costs more than it saves: the parent spends about a third of the parse
 # time loading the workers' facts, so two CPUs end up slower than one process (measured).
 PARALLEL_MIN_CPUS = 3
+# A reused record is written again once this many documents differ from it: comparing one
+# costs about a millisecond, writing the record of 10,000 statements about 30.
+REWRITE_RECORD_AFTER = 8
 
 
 class CheckInterrupted(Exception):
@@ -82,7 +94,7 @@ class FactCache:
             digest.update(b"\0")
         return digest.hexdigest()
 
-    def _key_of(self, source: SourceFile) -> str:
+    def key_of(self, source: SourceFile) -> str:
         """:meth:`key`, hashed once per source object (documents are re-checked unchanged)."""
         known = self._keys.get(source.path)
         if known is not None and known[0] is source:
@@ -92,7 +104,7 @@ class FactCache:
         return key
 
     def get(self, source: SourceFile) -> UnitFacts:
-        key = self._key_of(source)
+        key = self.key_of(source)
         facts = self._entries.get(key)
         if facts is None:
             facts = self.load(key) or self._compute(source)
@@ -106,7 +118,7 @@ class FactCache:
         missing: list[tuple[str, SourceFile]] = []
         self._used = set()
         for source in sources:
-            key = self._key_of(source)
+            key = self.key_of(source)
             self._used.add(key)
             facts = self._entries.get(key)
             if facts is None and source.path not in self.editing:
@@ -162,13 +174,32 @@ class FactCache:
                 del self._memos[path]
 
 
-class Workspace:
-    """The documents of one root and the settings that apply to them."""
+class RunCache(Protocol):
+    """Where the record of the last full check is kept (see :mod:`dbsense.reuse`)."""
 
-    def __init__(self, root: Path, settings: Settings, cache: FactCache | None = None) -> None:
+    def load(self, name: str) -> RunRecord | None: ...
+
+    def load_findings(self, name: str, record: RunRecord) -> RunFindings | None: ...
+
+    def store(self, name: str, record: RunRecord, findings: RunFindings) -> None: ...
+
+
+class Workspace:
+    """The documents of one root and the settings that apply to them. With ``runs``, a full
+    check reuses what the last one found where it still holds."""
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        cache: FactCache | None = None,
+        runs: RunCache | None = None,
+    ) -> None:
         self.root = root
         self.settings = settings
         self.cache = cache or FactCache()
+        self.runs = runs
+        self._resolved_root = root.resolve()
         self.documents: dict[str, SourceFile] = {}
         self.skipped: dict[str, str] = {}
         self._catalog = IncrementalCatalog()
@@ -199,10 +230,7 @@ class Workspace:
             self.set_document(path, data.decode("utf-8"))
 
     def relative(self, file: Path) -> str:
-        try:
-            return file.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return file.as_posix()
+        return _relative(file, self._resolved_root)
 
     # --- analysis ------------------------------------------------------------------------
 
@@ -228,35 +256,100 @@ class Workspace:
         self, focus: frozenset[str] | None, interrupted: Callable[[], bool] | None
     ) -> CheckResult:
         sources = sorted(self.documents.values(), key=lambda source: source.path)
+        rules = enabled_rules(self.settings)
+        runs = self.runs if focus is None else None
+        if runs is not None:
+            reused = self._reuse(runs, sources, rules)
+            if reused is not None:
+                return reused
         units = self.cache.get_many(sources)
         self.cache.retain()
-        rules = enabled_rules(self.settings)
         runner = Runner(rules, severity_overrides(self.settings))
-        options = self.settings.engine_values()
         self._replay(units.values(), rules)
         checked = sources if focus is None else [s for s in sources if s.path in focus]
-        raw: list[Violation] = []
-        for source in checked:
-            if interrupted is not None and interrupted():
-                raise CheckInterrupted
-            facts = units[source.path].facts
-            ctx = RuleContext(source, options, self.catalog, facts)
-            raw.extend(runner.run_file(source, facts, ctx))
-        raw.extend(runner.run_workspace(RuleContext(None, options, self.catalog, focus=focus)))
-        raw.extend(config_violations(self.settings, self.root))
+        found, reads = self._findings(checked, units, runner, focus, interrupted)
+        configuration = config_violations(self.settings, self.root)
+        raw = [*found, *configuration]
         if focus is not None:
             raw = [violation for violation in raw if violation.path in focus]
         violations = apply_suppressions(raw, checked, units, self.settings, rules)
         violations.sort(key=lambda v: (v.path, v.span.start, v.code))
+        if runs is not None and not runner.failures:
+            keys = {source.path: self.cache.key_of(source) for source in sources}
+            if not any(violation.path in keys for violation in configuration):
+                record, findings = make_record(sources, keys, units, reads, found, violations)
+                runs.store(record_name(self.settings), record, findings)
         return CheckResult(
             violations=violations,
             documents=len(sources),
             statements=sum(unit.statements for unit in units.values()),
             analysed_statements=sum(unit.analysed_statements for unit in units.values()),
-            skipped=[
-                *(f"{path}: {reason}" for path, reason in sorted(self.skipped.items())),
-                *runner.failures,
-            ],
+            skipped=[*self._notices(), *runner.failures],
+        )
+
+    def _notices(self) -> list[str]:
+        return [f"{path}: {reason}" for path, reason in sorted(self.skipped.items())]
+
+    def _findings(
+        self,
+        checked: list[SourceFile],
+        units: dict[str, UnitFacts],
+        runner: Runner,
+        focus: frozenset[str] | None,
+        interrupted: Callable[[], bool] | None,
+    ) -> tuple[list[Violation], dict[str, list[tuple[int, int]]]]:
+        """The rules' violations: the file rules' of each checked document, then the
+        workspace rules'; and the text ranges the file rules read, per document."""
+        options = self.settings.engine_values()
+        found: list[Violation] = []
+        reads: dict[str, list[tuple[int, int]]] = {}
+        for source in checked:
+            if interrupted is not None and interrupted():
+                raise CheckInterrupted
+            facts = units[source.path].facts
+            ctx = RuleContext(source, options, self.catalog, facts)
+            found.extend(runner.run_file(source, facts, ctx))
+            reads[source.path] = ctx.reads
+        found.extend(runner.run_workspace(RuleContext(None, options, self.catalog, focus=focus)))
+        return found, reads
+
+    def _reuse(
+        self, runs: RunCache, sources: list[SourceFile], rules: list[Rule]
+    ) -> CheckResult | None:
+        """The last full check's result brought up to date, when no rule can find anything
+        new (see :mod:`dbsense.reuse`); ``None`` otherwise. The catalog is not replayed."""
+        name = record_name(self.settings)
+        record = runs.load(name)
+        if record is None:
+            return None
+        cache = self.cache
+        changed = changed_documents(record, sources, cache.key_of, cache.get, cache.load)
+        configuration = config_violations(self.settings, self.root)
+        if changed is None or any(v.path in record.documents for v in configuration):
+            return None
+        findings = runs.load_findings(name, record)
+        if findings is None:
+            return None
+        units = {source.path: cache.get(source) for source in changed}
+        found = [violation for source in changed for violation in findings.found[source.path]]
+        again: dict[str, list[Violation]] = {source.path: [] for source in changed}
+        for violation in apply_suppressions(found, changed, units, self.settings, rules):
+            again[violation.path].append(violation)
+        kept = {**findings.kept, **{path: tuple(kept_in) for path, kept_in in again.items()}}
+        if len(changed) > REWRITE_RECORD_AFTER:  # else the next check compares them again
+            keys = {source.path: cache.key_of(source) for source in changed}
+            runs.store(name, *updated(record, findings, keys, kept))
+        violations = [*findings.elsewhere, *configuration]
+        for violations_in in kept.values():
+            violations.extend(violations_in)
+        violations.sort(key=lambda v: (v.path, v.span.start, v.code))
+        documents = record.documents.values()
+        return CheckResult(
+            violations=violations,
+            documents=len(sources),
+            statements=sum(document.statements for document in documents),
+            analysed_statements=sum(document.analysed_statements for document in documents),
+            skipped=self._notices(),
         )
 
     def _replay(self, units: Iterable[UnitFacts], rules: list[Rule]) -> None:
@@ -344,6 +437,7 @@ def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path
     excluded_names = set(settings.exclude) | set(settings.extend_exclude)
     spec = pathspec.PathSpec.from_lines("gitignore", [*settings.exclude, *settings.extend_exclude])
     ignore = _gitignore(root) if settings.respect_gitignore else None
+    resolved_root = root.resolve()
     found: list[Path] = []
     for path in paths:
         if path.is_file():
@@ -352,7 +446,7 @@ def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path
         for file in sorted(path.rglob("*")):
             if not file.is_file() or file.suffix not in ANALYSED_SUFFIXES:
                 continue
-            relative = _relative(file, root)
+            relative = _relative(file, resolved_root)
             parts = Path(relative).parts
             if any(part in excluded_names for part in parts[:-1]) or spec.match_file(relative):
                 continue
@@ -362,9 +456,9 @@ def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path
     return found
 
 
-def _relative(file: Path, root: Path) -> str:
+def _relative(file: Path, resolved_root: Path) -> str:
     try:
-        return file.resolve().relative_to(root.resolve()).as_posix()
+        return file.resolve().relative_to(resolved_root).as_posix()
     except ValueError:
         return file.as_posix()
 

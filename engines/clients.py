@@ -23,7 +23,7 @@ def client_per_request(
     if any(fnmatch(path, glob) for glob in _TEST_PATHS):
         return None
     what = fact.constructor.rsplit(".", 1)[-1]
-    source = one_line(ctx.file.text[fact.span.start : fact.span.end] if ctx.file else "")
+    source = one_line(ctx.text(fact.span.start, fact.span.end))
     return Finding(
         fact.span,
         f"`{what}` is created on every call of `{fact.place.function}` "

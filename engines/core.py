@@ -106,7 +106,11 @@ class Option:
 
 @dataclass(slots=True)
 class RuleContext:
-    """What a rule may read besides its fact: the document, engine options and the catalog."""
+    """What a rule may read besides its fact: the document, engine options and the catalog.
+
+    A rule reads the document's text only through :meth:`text` and :meth:`line_before`, never
+    ``file.text``: they note the ranges read, so a re-run can tell that a document whose facts
+    stayed the same gives the same findings while those ranges are unchanged."""
 
     file: SourceFile | None
     options: Mapping[str, Mapping[str, Any]]
@@ -114,6 +118,23 @@ class RuleContext:
     unit_facts: tuple[Fact, ...] = ()
     memo: dict[str, Any] = field(default_factory=dict)  # per-unit data rules derive once
     focus: frozenset[str] | None = None  # workspace rules: only findings in these documents
+    reads: list[tuple[int, int]] = field(default_factory=list)  # text ranges rules read
+
+    def text(self, start: int, end: int) -> str:
+        """The document's text from ``start`` to ``end`` (empty for workspace rules)."""
+        if self.file is None:
+            return ""
+        self.reads.append((start, end))
+        return self.file.text[start:end]
+
+    def line_before(self, offset: int) -> str:
+        """The document's text from the start of ``offset``'s line to ``offset``."""
+        if self.file is None:
+            return ""
+        text = self.file.text
+        start = text.rfind("\n", 0, offset) + 1
+        self.reads.append((max(0, start - 1), offset))  # the line break found counts too
+        return text[start:offset]
 
     def tables(self) -> Iterator[Any]:
         """The catalog's tables a workspace rule looks at: all of them, or with ``focus`` only

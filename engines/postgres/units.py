@@ -112,10 +112,3 @@ def _of_type(ctx: RuleContext, fact_type: type | tuple[type, ...]) -> tuple[list
     """The positions and facts of ``fact_type`` in the unit."""
     pairs = [(i, fact) for i, fact in enumerate(ctx.unit_facts) if isinstance(fact, fact_type)]
     return [i for i, _ in pairs], [fact for _, fact in pairs]
-
-
-def line_indent(text: str, offset: int) -> str:
-    """The whitespace between the start of the line and ``offset``, if only whitespace."""
-    start = text.rfind("\n", 0, offset) + 1
-    prefix = text[start:offset]
-    return prefix if not prefix.strip() else ""

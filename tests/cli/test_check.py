@@ -170,3 +170,18 @@ def test_disk_cache_is_used_and_can_be_bypassed(tmp_path, cli):
     (other / "a.sql").write_text(MIGRATION)
     cli("check", "--no-cache", cwd=other)
     assert not (other / ".dbsense_cache").exists()
+
+
+def test_a_rerun_after_a_comment_edit_reports_what_a_fresh_run_does(tmp_path, cli):
+    project = make_project(tmp_path)
+    first = cli("check", "--format", "json", cwd=project)
+    assert list((project / ".dbsense_cache").rglob("runs/*.pickle"))
+    with open(project / "migrations/001_init.sql", "a", encoding="utf-8") as handle:
+        handle.write("-- reviewed\n")
+
+    again = cli("check", "--format", "json", cwd=project)
+    fresh = cli("check", "--format", "json", "--no-cache", cwd=project)
+
+    assert again.code == fresh.code == first.code == 1
+    assert again.stdout == fresh.stdout == first.stdout
+    assert again.stderr == fresh.stderr

@@ -62,6 +62,7 @@ def test_cli_over_a_poisoned_checkout_runs_nothing(tmp_path: Path):
     first = check()
     entries = sorted((root / ".dbsense_cache").rglob("*.pickle"))
     assert entries, "the first run writes cache entries"
+    assert any(entry.parent.name == "runs" for entry in entries), "and the record of the check"
     poison(entries, marker)
 
     second = check()

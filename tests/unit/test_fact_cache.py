@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dbsense.analyzers.frontends import document_facts
 from dbsense.analyzers.ir import SourceFile, Span
-from dbsense.cache import DiskFactCache, _rebuild
+from dbsense.cache import DiskFactCache, _builder
 
 SQL = """CREATE TABLE orders (id bigint PRIMARY KEY, note varchar(20) DEFAULT 'x');
 CREATE INDEX orders_note_idx ON orders (lower(note)) WHERE note IS NOT NULL;
@@ -45,13 +45,14 @@ def test_truncated_entry_is_a_miss(tmp_path: Path) -> None:
 
 
 class Forged:
-    """Pickles as a call of the cache's own rebuild function with the given field values."""
+    """Pickles as a call of the cache's own rebuild function of spans with the given field
+    values."""
 
     def __init__(self, values: object) -> None:
         self.values = values
 
     def __reduce__(self):
-        return _rebuild, (Span, self.values)
+        return _builder(Span), (self.values,)
 
 
 def test_an_entry_with_the_wrong_fields_is_a_miss(tmp_path: Path) -> None:

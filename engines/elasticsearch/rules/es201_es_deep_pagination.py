@@ -109,7 +109,7 @@ class EsDeepPagination(Rule):
 
 
 def _search_after_fix(fact: EsCallFact, ctx: RuleContext) -> Fix:
-    text = ctx.file.text[fact.span.start : fact.span.end] if ctx.file else ""
+    text = ctx.text(fact.span.start, fact.span.end)
     end = text.find(".search(")
     client = " ".join(text[:end].split()) if end > 0 else "es"
     index = f'"{fact.index}"' if fact.index else "index"

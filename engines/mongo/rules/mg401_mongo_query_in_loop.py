@@ -102,7 +102,7 @@ class MongoQueryInLoop(Rule):
 
 def _receiver(ctx: RuleContext, fact: MongoCallFact) -> str:
     """The source of the collection the call is made on (``db.users``), else its name."""
-    text = ctx.file.text[fact.span.start : fact.span.end] if ctx.file else ""
+    text = ctx.text(fact.span.start, fact.span.end)
     end = text.find(f".{fact.method}(")
     receiver = " ".join(text[:end].split()) if end > 0 else ""
     if receiver and len(receiver) <= 40:

@@ -29,7 +29,7 @@ from dbsense.engines.core import (
 )
 from dbsense.engines.postgres.framework import restated_type
 from dbsense.engines.postgres.helpers import display_name
-from dbsense.engines.postgres.units import line_indent, statement_of
+from dbsense.engines.postgres.units import statement_of
 
 _ACCESS_EXCLUSIVE = (
     AddColumnFact,
@@ -155,7 +155,8 @@ class MigrationWithoutLockTimeout(Rule):
         mode, table = lock
         names = " and ".join(f"`{name}`" for name in required)
         local = statement is not None and statement.transaction is not None
-        indent = line_indent(ctx.file.text, span.start) if ctx.file is not None else ""
+        before = ctx.line_before(span.start)
+        indent = before if not before.strip() else ""
         keyword = "SET LOCAL" if local else "SET"
         lines = "".join(
             f"{keyword} {name} = '{value}';\n{indent}" for name, value in required.items()

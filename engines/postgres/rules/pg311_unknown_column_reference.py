@@ -150,7 +150,7 @@ class UnknownColumnReference(Rule):
             columns, table = known.columns, known.table
         for column in _referenced_columns(fact):
             if column not in columns:
-                span = _reference_span(fact, column, ctx.file.text)
+                span = _reference_span(fact, column, ctx)
                 yield self._finding(fact, table, column, span, columns)
 
     # --- the schema at each statement -------------------------------------------------------
@@ -180,13 +180,12 @@ class UnknownColumnReference(Rule):
         if fact.like or fact.partition_of is not None or not fact.columns:
             return
         columns = frozenset(column.name for column in fact.columns)
-        text = ctx.file.text
         for constraint in fact.constraints:
             if constraint.using_index:
                 continue
             for column in constraint.columns:
                 if column not in columns:
-                    span = _name_span(text, constraint.span, column) or constraint.span
+                    span = _name_span(ctx, constraint.span, column) or constraint.span
                     yield self._finding(fact, None, column, span, columns)
 
     def _finding(
@@ -311,26 +310,30 @@ def _referenced_columns(fact: Fact) -> tuple[str, ...]:
     return ()
 
 
-def _reference_span(fact: Fact, column: str, text: str) -> Span:
+def _reference_span(fact: Fact, column: str, ctx: RuleContext) -> Span:
     """Where ``fact`` names ``column``; looked up only for a finding (a search per name)."""
     if isinstance(fact, ColumnRefFact):
         return fact.span
     if isinstance(fact, _QUERIES):
         return fact.column_span
     if isinstance(fact, _ALTERS):
-        return _name_span(text, fact.action_span, column, skip_first=True) or fact.action_span
+        return _name_span(ctx, fact.action_span, column, skip_first=True) or fact.action_span
     constraint = fact.constraint
-    return _name_span(text, constraint.span, column) or constraint.span
+    return _name_span(ctx, constraint.span, column) or constraint.span
 
 
-def _name_span(text: str, region: Span, column: str, skip_first: bool = False) -> Span | None:
+def _name_span(
+    ctx: RuleContext, region: Span, column: str, skip_first: bool = False
+) -> Span | None:
     """Where ``column`` is written inside ``region`` (after its first word if asked)."""
-    start = region.start
+    offset = max(0, region.start - 1)  # the pattern looks at the character before a name
+    text = ctx.text(offset, region.end)
+    start = region.start - offset
     if skip_first:
-        first = re.match(r"\s*\w+", text[region.start : region.end])
+        first = re.match(r"\s*\w+", text[start:])
         start += first.end() if first else 0
-    match = _column_pattern(column).search(text, start, region.end)
-    return Span(match.start(), match.end()) if match else None
+    match = _column_pattern(column).search(text, start)
+    return Span(offset + match.start(), offset + match.end()) if match else None
 
 
 @lru_cache(maxsize=4096)

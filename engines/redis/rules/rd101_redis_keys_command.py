@@ -84,10 +84,7 @@ class RedisKeysCommand(Rule):
         if (
             fact.method_span is not None
             and fact.receiver
-            and "execute_command"
-            not in (
-                ctx.file.text[fact.method_span.start : fact.method_span.end] if ctx.file else ""
-            )
+            and "execute_command" not in (ctx.text(fact.method_span.start, fact.method_span.end))
         ):
             match = f"match={fact.pattern_source}, " if fact.pattern_source else ""
             fix = Fix(
