@@ -8,6 +8,7 @@ Markdown report; ``--output FILE`` also writes it. Benchmarks, not tests: nothin
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import re
@@ -30,6 +31,7 @@ RUNS = {1_000: 5, 10_000: 3, 50_000: 1, "realistic": 5, "single": 10}
 # SQLFLUFF_SLICE statements, extrapolated per statement.
 SQLFLUFF_LIMIT = 300.0
 SQLFLUFF_SLICE = 1_000
+EDIT_STATEMENT = "CREATE TABLE bench_edit (id bigint PRIMARY KEY, note text);\n"
 COVERAGE = re.compile(r"analysed ([\d,]+) of ([\d,]+) statements")
 
 
@@ -159,9 +161,15 @@ def generate(statements: int, out: Path) -> Path:
     return target
 
 
+def middle_file(directory: Path) -> Path:
+    files = sql_files(directory)
+    return Path(files[len(files) // 2])
+
+
 def touch_one(directory: Path):
-    """A callable that changes the content of one migration (one cache miss per run)."""
-    file = Path(sql_files(directory)[len(sql_files(directory)) // 2])
+    """A callable that changes the content of one migration, not its statements (a comment
+    added: one cache miss per run, the last result reused)."""
+    file = middle_file(directory)
     counter = iter(range(1_000_000))
 
     def touch() -> None:
@@ -169,6 +177,22 @@ def touch_one(directory: Path):
             handle.write(f"-- touched {next(counter)}\n")
 
     return touch
+
+
+def edit_one(directory: Path):
+    """A callable that adds a statement to one migration and takes it away again, in turns
+    (its facts change on every run: a full check), and one that puts the file back."""
+    file = middle_file(directory)
+    original = file.read_text(encoding="utf-8")
+    versions = itertools.cycle([original + EDIT_STATEMENT, original])
+
+    def edit() -> None:
+        file.write_text(next(versions), encoding="utf-8")
+
+    def restore() -> None:
+        file.write_text(original, encoding="utf-8")
+
+    return edit, restore
 
 
 def version(command: list[str]) -> str:
@@ -207,6 +231,11 @@ def bench_input(
     cold = measure([dbsense, "check", str(directory), "--no-cache", "--exit-zero"], runs)
     run_once([dbsense, "check", str(directory), "--exit-zero"])  # fill the cache
     warm = measure([dbsense, "check", str(directory), "--exit-zero"], runs, touch_one(directory))
+    edit, restore = edit_one(directory)
+    try:
+        edited = measure([dbsense, "check", str(directory), "--exit-zero"], runs, edit)
+    finally:
+        restore()
     squawk = measure([str(BIN / "squawk"), *files], runs)
     counts = coverage(cold.output)
     if counts is None:
@@ -218,6 +247,7 @@ def bench_input(
         "analysed": counts[0],
         "cold": cold,
         "warm": warm,
+        "edited": edited,
         "squawk": squawk,
         "sqlfluff": None,
         "share": 1.0,
@@ -264,21 +294,27 @@ def report(rows: list[dict], header: list[str], command: str, rss_row: dict | No
         f"- command: `{command}`",
         "",
         "Wall seconds, median (min-max); CPU = user+sys of the process tree (median).",
+        "Warm runs start from a filled cache; before each, one migration in the middle of the",
+        "input gets a comment added (its statements unchanged: the last result is reused), or",
+        "a statement added and taken away in turns (new facts: a full check).",
         "",
-        "| input | files | statements | dbsense cold | CPU | dbsense warm (1 file touched) "
-        "| squawk | cold/squawk | warm/squawk | sqlfluff | sqlfluff/cold |",
-        "|---|---:|---:|---|---:|---|---|---:|---:|---:|---:|",
+        "| input | files | statements | dbsense cold | CPU | dbsense warm (comment added) "
+        "| dbsense warm (statement added) | squawk | cold/squawk | warm/squawk (comment, "
+        "statement) | sqlfluff | sqlfluff/cold |",
+        "|---|---:|---:|---|---:|---|---|---|---:|---:|---:|---:|",
     ]
     for row in rows:
         fluff = row["sqlfluff"]
         estimate = fluff / row["share"] if fluff else None
         fluff_cell = f"{estimate:.1f}" + ("" if row["share"] >= 1 else " (slice)") if fluff else "-"
         fluff_ratio = f"{estimate / row['cold'].median:.0f}x" if fluff else "-"
+        squawk = row["squawk"].median
         lines.append(
             f"| {row['name']} | {row['files']} | {row['statements']:,} | {row['cold'].cell()} "
-            f"| {row['cold'].cpu_median:.2f} | {row['warm'].cell()} | {row['squawk'].cell()} "
-            f"| {row['cold'].median / row['squawk'].median:.1f}x "
-            f"| {row['warm'].median / row['squawk'].median:.1f}x | {fluff_cell} | {fluff_ratio} |"
+            f"| {row['cold'].cpu_median:.2f} | {row['warm'].cell()} | {row['edited'].cell()} "
+            f"| {row['squawk'].cell()} | {row['cold'].median / squawk:.1f}x "
+            f"| {row['warm'].median / squawk:.1f}x, {row['edited'].median / squawk:.1f}x "
+            f"| {fluff_cell} | {fluff_ratio} |"
         )
     lines += ["", "Coverage (dbsense's own line):", ""]
     for row in rows:

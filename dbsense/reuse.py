@@ -120,21 +120,19 @@ def changed_documents(
     record: RunRecord,
     sources: list[SourceFile],
     key_of: Callable[[SourceFile], str],
-    facts_of: Callable[[SourceFile], UnitFacts],
-    facts_seen: Callable[[str], UnitFacts | None],
+    same_facts: Callable[[str, SourceFile], bool],
 ) -> list[SourceFile] | None:
     """The documents whose text changed since ``record``, when nothing else did: the same
-    documents, each changed one with the facts it had (``facts_seen`` of its recorded key)
-    and the same text where its rules read. ``None`` when the record does not hold."""
+    documents, each changed one with the same text where its rules read and the facts it
+    had (``same_facts(recorded key, document)``). ``None`` when the record does not hold."""
     documents = record.documents
     if documents.keys() != {source.path for source in sources}:
         return None
     changed = [source for source in sources if key_of(source) != documents[source.path].key]
     if not all(documents[source.path].same_read(source.text) for source in changed):
         return None
-    for source in changed:
-        if facts_seen(documents[source.path].key) != facts_of(source):
-            return None
+    if not all(same_facts(documents[source.path].key, source) for source in changed):
+        return None
     return changed
 
 

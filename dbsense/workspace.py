@@ -8,11 +8,9 @@ workspace rules on the catalog, then suppressions and per-file ignores are appli
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -41,9 +39,10 @@ from dbsense.suppress import apply_suppressions, config_violations
 ANALYSED_SUFFIXES = (".sql", ".py")
 MAX_DOCUMENT_BYTES = 5_000_000
 PARALLEL_MIN_DOCUMENTS = 64  # fewer cache misses than this are parsed in-process (startup cost)
-# With fewer CPUs a pool costs more than it saves: the parent spends about a third of the parse
-# time loading the workers' facts, so two CPUs end up slower than one process (measured).
-PARALLEL_MIN_CPUS = 3
+# With fewer CPUs a pool costs more than it saves (measured on 2 CPUs: forked workers check
+# 10,000 statements 12% faster than one process; a fork server, which must import dbsense
+# first, indexes 500 files in the language server 9% slower).
+PARALLEL_MIN_CPUS = {"fork": 2, "forkserver": 3}
 # A reused record is written again once this many documents differ from it: comparing one
 # costs about a millisecond, writing the record of 10,000 statements about 30.
 REWRITE_RECORD_AFTER = 8
@@ -160,6 +159,10 @@ class FactCache:
 
     def store(self, key: str, facts: UnitFacts) -> None:
         return None
+
+    def same_facts(self, key: str, source: SourceFile) -> bool:
+        """Whether ``source`` has the facts stored under ``key`` (``False`` when unknown)."""
+        return False
 
     def retain(self) -> None:
         """Forget the entries the last :meth:`get_many` did not answer: documents that are
@@ -323,7 +326,7 @@ class Workspace:
         if record is None:
             return None
         cache = self.cache
-        changed = changed_documents(record, sources, cache.key_of, cache.get, cache.load)
+        changed = changed_documents(record, sources, cache.key_of, cache.same_facts)
         configuration = config_violations(self.settings, self.root)
         if changed is None or any(v.path in record.documents for v in configuration):
             return None
@@ -378,26 +381,33 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def start_method() -> str:
+    """How a pool starts its workers: a single-threaded process forks them (cheap: modules
+    are already imported); a threaded one, such as the language server, uses a fork server
+    so no lock is inherited."""
+    return "fork" if threading.active_count() == 1 else "forkserver"
+
+
 def parallel_workers(misses: int, cap: int | None = None) -> int:
     """How many processes should parse ``misses`` documents: 1 unless there are many."""
     if misses <= PARALLEL_MIN_DOCUMENTS:
         return 1
     if cap is None:
         cap = available_cpus()
-        if cap < PARALLEL_MIN_CPUS:
+        if cap < PARALLEL_MIN_CPUS[start_method()]:
             return 1
     return max(1, min(cap, misses // (PARALLEL_MIN_DOCUMENTS // 2)))
 
 
 def compute_facts(sources: Sequence[SourceFile], workers: int) -> list[UnitFacts] | None:
     """Facts of ``sources`` (in order) from ``workers`` processes, or ``None`` when a pool is
-    not worth it or cannot run here (the caller then parses in-process: same results).
-
-    A single-threaded process forks its workers (cheap: modules are already imported); a
-    threaded one, such as the language server, uses a fork server so no lock is inherited."""
+    not worth it or cannot run here (the caller then parses in-process: same results)."""
     if workers <= 1:
         return None
-    method = "fork" if threading.active_count() == 1 else "forkserver"
+    import multiprocessing  # imported here: a check that needs no pool starts faster
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = start_method()
     if method not in multiprocessing.get_all_start_methods():
         return None
     chunk = max(1, len(sources) // (workers * 8))

@@ -62,3 +62,14 @@ def test_an_entry_with_the_wrong_fields_is_a_miss(tmp_path: Path) -> None:
         assert DiskFactCache(tmp_path).load(key) is None, values
     entry.write_bytes(pickle.dumps(Forged((1, 2))))  # a well-formed fact, but not a document's
     assert DiskFactCache(tmp_path).load(key) is None
+
+
+def test_same_facts_compares_what_was_stored(tmp_path: Path) -> None:
+    cache = DiskFactCache(tmp_path)
+    first = SourceFile("a.sql", SQL)
+    key = cache.key(first)
+    cache.get(first)
+    assert cache.same_facts(key, SourceFile("a.sql", SQL + "-- a comment after the last\n"))
+    assert not cache.same_facts(key, SourceFile("a.sql", "\n" + SQL))  # every statement moved
+    assert not cache.same_facts(key, SourceFile("a.sql", SQL.replace("20", "30")))
+    assert not cache.same_facts("0" * 40, first)  # nothing stored under that key

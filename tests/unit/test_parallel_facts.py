@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from pathlib import Path
 
 from dbsense.config import Settings
@@ -13,6 +14,7 @@ from dbsense.workspace import (
     Workspace,
     available_cpus,
     parallel_workers,
+    start_method,
 )
 
 
@@ -86,6 +88,18 @@ def test_small_workspaces_stay_in_process() -> None:
 
 
 def test_a_pool_needs_enough_cpus_unless_asked_for() -> None:
-    expected = 1 if available_cpus() < PARALLEL_MIN_CPUS else min(available_cpus(), 10_000 // 32)
+    enough = available_cpus() >= PARALLEL_MIN_CPUS[start_method()]
+    expected = min(available_cpus(), 10_000 // 32) if enough else 1
     assert parallel_workers(10_000) == expected
     assert parallel_workers(10_000, cap=2) == 2  # an explicit cap is honoured
+
+
+def test_a_threaded_process_starts_workers_from_a_fork_server() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert start_method() == "forkserver"
+    finally:
+        stop.set()
+        thread.join()
