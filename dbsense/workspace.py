@@ -2,7 +2,8 @@
 
 A :class:`Workspace` holds the documents of one root. Per-document facts are cached by content
 hash, the catalog is replayed from the ordered units, file rules run on each document's facts,
-workspace rules on the catalog, then suppressions and per-file ignores are applied.
+workspace rules on the catalog, then suppressions and per-file ignores are applied. Given a
+:class:`RunCache`, a full check first tries to reuse the last one's result (:mod:`dbsense.reuse`).
 """
 
 from __future__ import annotations
