@@ -44,8 +44,9 @@ class DiskFactCache(FactCache):
             _store(target, facts, self.directory.parent)
 
     def same_facts(self, key: str, source: SourceFile) -> bool:
-        """Compares the stored pickles, unread: equal bytes are equal facts (equal facts
-        pickle the same when parsed by the same code, so a difference is only ever a miss)."""
+        """Compares the two stored pickles byte for byte, without loading them: equal bytes
+        are equal facts (and equal facts parsed by the same code pickle the same, so a
+        difference between equal facts could only cost a reuse, never give a wrong one)."""
         self.get(source)
         try:
             seen = (self.directory / f"{key}.pickle").read_bytes()
@@ -72,7 +73,8 @@ class DiskRunCache:
         return findings if reuse.findings_well_formed(findings, record) else None
 
     def store(self, name: str, record: RunRecord, findings: RunFindings) -> None:
-        """Write both parts; the findings first, so a record is never read before them."""
+        """Write both parts, the findings first: a check that reads the new record finds its
+        findings (parts of two concurrent checks differ in their token, see ``reuse``)."""
         self._store(f"{name}.findings.pickle", findings)
         self._store(f"{name}.pickle", record)
 
