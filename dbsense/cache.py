@@ -12,8 +12,10 @@ import io
 import operator
 import os
 import pickle
+import shutil
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from enum import Enum
 from pathlib import Path
 
@@ -27,6 +29,8 @@ from dbsense.reuse import RunFindings, RunRecord
 from dbsense.workspace import FactCache
 
 CACHE_DIR = ".dbsense_cache"
+STALE_AFTER = 7 * 24 * 3600  # seconds an entry nothing wrote again is kept
+PRUNE_EVERY = 24 * 3600  # seconds between two prunings of a cache directory
 
 
 class DiskFactCache(FactCache):
@@ -54,6 +58,52 @@ class DiskFactCache(FactCache):
         except OSError:
             return False
         return seen == now
+
+    def prune(self, keep: Collection[str]) -> None:
+        """Keep the cache bounded (at most once a day): remove what was written more than a
+        week ago and is not the facts of a document version in ``keep`` (earlier versions,
+        other branches' versions, other settings' records, files of interrupted writes), and
+        the directories of other dbsense versions that nothing wrote to for a week. A removed
+        entry is only ever a miss for whoever wanted it."""
+        marker = self.directory / "pruned"
+        now = time.time()
+        try:
+            if now - marker.stat().st_mtime < PRUNE_EVERY:
+                return
+        except OSError:
+            pass
+        cutoff = now - STALE_AFTER
+        wanted = {f"{key}.pickle" for key in keep}
+        for folder in (self.directory, self.directory / "runs"):
+            for entry in _stale(folder, cutoff):
+                if entry.is_file() and entry.name not in wanted:
+                    _remove(entry.path)
+        for entry in _stale(self.directory.parent, cutoff):
+            if entry.is_dir() and entry.path != str(self.directory):
+                shutil.rmtree(entry.path, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            marker.touch()
+
+
+def _stale(folder: Path, cutoff: float) -> list[os.DirEntry]:
+    """The entries of ``folder`` last modified before ``cutoff``."""
+    try:
+        with os.scandir(folder) as entries:
+            return [entry for entry in entries if _mtime(entry) < cutoff]
+    except OSError:
+        return []
+
+
+def _mtime(entry: os.DirEntry) -> float:
+    try:
+        return entry.stat(follow_symlinks=False).st_mtime
+    except OSError:
+        return float("inf")
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 class DiskRunCache:

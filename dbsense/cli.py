@@ -187,6 +187,8 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"Fixed {count} file{'s' if count != 1 else ''}.", file=sys.stderr)
     else:
         result = workspace.check()
+    if cache is not None:
+        cache.prune({cache.key_of(source) for source in workspace.documents.values()})
     for notice in result.skipped:
         print(f"dbsense: notice: {notice}", file=sys.stderr)
     texts = {path: source.text for path, source in workspace.documents.items()}

@@ -204,6 +204,9 @@ class Project:
                 elif path in self.workspace.skipped:
                     self.notify(f"{path}: {self.workspace.skipped[path]}")
             cache.get_many(sources)
+            if isinstance(cache, IndexCache):
+                documents = self.workspace.documents.values()
+                cache.prune({cache.key_of(source) for source in documents})
         finally:
             if isinstance(cache, IndexCache):
                 cache.writing = False

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import time
 from pathlib import Path
 
 from dbsense.analyzers.frontends import document_facts
@@ -73,3 +75,40 @@ def test_same_facts_compares_what_was_stored(tmp_path: Path) -> None:
     assert not cache.same_facts(key, SourceFile("a.sql", "\n" + SQL))  # every statement moved
     assert not cache.same_facts(key, SourceFile("a.sql", SQL.replace("20", "30")))
     assert not cache.same_facts("0" * 40, first)  # nothing stored under that key
+
+
+def age(path: Path, days: float) -> None:
+    then = time.time() - days * 24 * 3600
+    os.utime(path, (then, then))
+
+
+def test_prune_removes_what_a_week_left_unwritten(tmp_path: Path) -> None:
+    cache = DiskFactCache(tmp_path)
+    current, earlier, recent = (SourceFile("a.sql", SQL + "-- " * n) for n in range(3))
+    for source in (current, earlier, recent):
+        cache.get(source)
+    entry = {
+        source: cache.directory / f"{cache.key(source)}.pickle"
+        for source in (current, earlier, recent)
+    }
+    age(entry[current], 30)
+    age(entry[earlier], 8)
+    age(entry[recent], 2)
+    other, fresh_other = (
+        tmp_path / ".dbsense_cache" / "0.0.1-old",
+        tmp_path / ".dbsense_cache" / "9",
+    )
+    for folder in (other, fresh_other):
+        (folder / "runs").mkdir(parents=True)
+    age(other, 8)
+
+    cache.prune({cache.key(current)})
+
+    assert entry[current].exists()  # old, but the facts of a document as it is
+    assert not entry[earlier].exists()
+    assert entry[recent].exists()
+    assert not other.exists() and fresh_other.exists()
+    assert (tmp_path / ".dbsense_cache" / ".gitignore").exists()
+    age(entry[recent], 8)
+    cache.prune({cache.key(current)})
+    assert entry[recent].exists(), "pruned at most once a day"
