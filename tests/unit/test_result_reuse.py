@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from dbsense.analyzers.frontends import document_facts
+from dbsense.analyzers.ir import SourceFile
 from dbsense.cache import DiskFactCache, DiskRunCache, code_fingerprint, dumps
 from dbsense.config import Settings, find_config, load_settings
 from dbsense.reuse import RunFindings, RunRecord, record_name
@@ -101,6 +103,27 @@ def test_a_change_in_text_a_rule_read_checks_everything(project: Path):
 
     assert replayed(again)
     assert same(result, checked(project, reuse=False)[1])
+
+
+def test_a_rule_that_read_other_text_finds_other_things(project: Path):
+    """Indented by two spaces or two tabs, the ``ALTER`` has the same facts; PG115's fix
+    indents the lines it inserts as the statement is, so the findings differ."""
+    migration = project / "migrations/0002.sql"
+    two_spaces, two_tabs = (ORDERS.replace("/* backfill */ ", indent) for indent in ("  ", "\t\t"))
+    path = "migrations/0002.sql"
+    assert document_facts(SourceFile(path, two_spaces)) == document_facts(
+        SourceFile(path, two_tabs)
+    )
+    migration.write_text(two_spaces, encoding="utf-8")
+    spaces = checked(project)[1]
+    migration.write_text(two_tabs, encoding="utf-8")
+
+    again, tabs = checked(project)
+
+    assert replayed(again)
+    assert tabs != spaces and same(tabs, checked(project, reuse=False)[1])
+    fixes = [v.fix.edits[0].new_text for v in tabs.violations if v.code == "PG115"]
+    assert fixes and fixes[0].endswith("\t\t")
 
 
 def test_a_suppression_added_takes_effect(project: Path):
