@@ -108,12 +108,11 @@ def test_a_change_in_text_a_rule_read_checks_everything(project: Path):
 def test_a_rule_that_read_other_text_finds_other_things(project: Path):
     """Indented by two spaces or two tabs, the ``ALTER`` has the same facts; PG115's fix
     indents the lines it inserts as the statement is, so the findings differ."""
-    migration = project / "migrations/0002.sql"
-    two_spaces, two_tabs = (ORDERS.replace("/* backfill */ ", indent) for indent in ("  ", "\t\t"))
     path = "migrations/0002.sql"
-    assert document_facts(SourceFile(path, two_spaces)) == document_facts(
-        SourceFile(path, two_tabs)
-    )
+    two_spaces, two_tabs = (ORDERS.replace("/* backfill */ ", indent) for indent in ("  ", "\t\t"))
+    facts = [document_facts(SourceFile(path, text)) for text in (two_spaces, two_tabs)]
+    assert facts[0] == facts[1]
+    migration = project / path
     migration.write_text(two_spaces, encoding="utf-8")
     spaces = checked(project)[1]
     migration.write_text(two_tabs, encoding="utf-8")
