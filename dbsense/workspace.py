@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -444,7 +444,8 @@ def unreadable_reason(data: bytes) -> str | None:
 
 
 def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path]:
-    """The analysable files under ``paths``, honouring excludes and ``.gitignore``."""
+    """The analysable files under ``paths``, honouring excludes and ``.gitignore``. A
+    directory excluded by name (``.git``, ``node_modules``...) is never entered."""
     excluded_names = set(settings.exclude) | set(settings.extend_exclude)
     spec = pathspec.PathSpec.from_lines("gitignore", [*settings.exclude, *settings.extend_exclude])
     ignore = _gitignore(root) if settings.respect_gitignore else None
@@ -454,17 +455,46 @@ def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path
         if path.is_file():
             found.append(path)
             continue
-        for file in sorted(path.rglob("*")):
-            if not file.is_file() or file.suffix not in ANALYSED_SUFFIXES:
-                continue
-            relative = _relative(file, resolved_root)
+        base = path.resolve()
+        prefix = _relative(base, resolved_root)
+        lexical = not Path(prefix).is_absolute()  # ``path`` lies under the root
+        within = []
+        for file, linked in _files(base, excluded_names):
+            # A linked file is where its target is; any other lies where it was found.
+            if lexical and not linked:
+                relative = _below(prefix, file, base)
+            else:
+                relative = _relative(file, resolved_root)
             parts = Path(relative).parts
             if any(part in excluded_names for part in parts[:-1]) or spec.match_file(relative):
                 continue
             if ignore is not None and ignore.match_file(relative):
                 continue
-            found.append(file)
+            within.append(file)
+        found.extend(sorted(within))
     return found
+
+
+def _files(directory: Path, excluded_names: Collection[str]) -> Iterator[tuple[Path, bool]]:
+    """Each analysable file below ``directory`` and whether it is a link; directories that
+    are links, or excluded by name, are not entered."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name not in excluded_names:
+                yield from _files(Path(entry.path), excluded_names)
+        elif entry.name.endswith(ANALYSED_SUFFIXES) and entry.is_file():
+            yield Path(entry.path), entry.is_symlink()
+
+
+def _below(prefix: str, file: Path, base: Path) -> str:
+    """The root-relative path of ``file`` found under ``base`` (``prefix`` relative)."""
+    inner = file.relative_to(base).as_posix()
+    return inner if prefix == "." else f"{prefix}/{inner}"
 
 
 def _relative(file: Path, resolved_root: Path) -> str:
