@@ -444,40 +444,58 @@ def unreadable_reason(data: bytes) -> str | None:
 
 
 def discover(paths: Iterable[Path], root: Path, settings: Settings) -> list[Path]:
-    """The analysable files under ``paths``, honouring excludes and ``.gitignore``. A
-    directory excluded by name (``.git``, ``node_modules``...) is never entered."""
-    excluded_names = set(settings.exclude) | set(settings.extend_exclude)
-    spec = pathspec.PathSpec.from_lines("gitignore", [*settings.exclude, *settings.extend_exclude])
-    ignore = _gitignore(root) if settings.respect_gitignore else None
-    resolved_root = root.resolve()
+    """The analysable files under ``paths``, honouring excludes and ``.gitignore``. An
+    excluded or ignored directory (``.git``, ``node_modules``, ``build/``...) is never entered,
+    nor a link to a directory."""
+    leave_out = _LeftOut(root, settings)
     found: list[Path] = []
     for path in paths:
         if path.is_file():
             found.append(path)
-            continue
-        base = path.resolve()
-        prefix = _relative(base, resolved_root)
-        lexical = not Path(prefix).is_absolute()  # ``path`` lies under the root
-        within = []
-        for file, linked in _files(base, excluded_names):
-            # A linked file is where its target is; any other lies where it was found.
-            if lexical and not linked:
-                relative = _below(prefix, file, base)
-            else:
-                relative = _relative(file, resolved_root)
-            parts = Path(relative).parts
-            if any(part in excluded_names for part in parts[:-1]) or spec.match_file(relative):
-                continue
-            if ignore is not None and ignore.match_file(relative):
-                continue
-            within.append(file)
-        found.extend(sorted(within))
+        else:
+            found.extend(sorted(leave_out.files_under(path.resolve())))
     return found
 
 
-def _files(directory: Path, excluded_names: Collection[str]) -> Iterator[tuple[Path, bool]]:
-    """Each analysable file below ``directory`` and whether it is a link; directories that
-    are links, or excluded by name, are not entered."""
+class _LeftOut:
+    """What discovery leaves out: excluded names and patterns, and ``.gitignore``d paths."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        patterns = [*settings.exclude, *settings.extend_exclude]
+        self.names = set(patterns)
+        self.spec = pathspec.PathSpec.from_lines("gitignore", patterns)
+        self.ignore = _gitignore(root) if settings.respect_gitignore else None
+        self.root = root.resolve()
+
+    def skipped(self, relative: str) -> bool:
+        """Whether the root-relative path ``relative`` (a directory's ends in ``/``) is left
+        out."""
+        parts = Path(relative).parts
+        if any(part in self.names for part in parts[:-1]) or self.spec.match_file(relative):
+            return True
+        return self.ignore is not None and self.ignore.match_file(relative)
+
+    def files_under(self, base: Path) -> list[Path]:
+        """The files under the resolved directory ``base`` that are not left out."""
+        prefix = _relative(base, self.root)
+        if Path(prefix).is_absolute():  # outside the root: each file by its resolved path
+            files = _files(base, lambda folder: folder.name not in self.names)
+            return [file for file, _ in files if not self.skipped(_relative(file, self.root))]
+
+        def named(file: Path) -> str:
+            return _below(prefix, file, base)
+
+        kept = []
+        for file, linked in _files(base, lambda folder: not self.skipped(named(folder) + "/")):
+            # A linked file is where its target is; any other lies where it was found.
+            if not self.skipped(_relative(file, self.root) if linked else named(file)):
+                kept.append(file)
+        return kept
+
+
+def _files(directory: Path, entered: Callable[[Path], bool] | None) -> Iterator[tuple[Path, bool]]:
+    """Each analysable file below ``directory`` and whether it is a link. Directories that
+    are links, or that ``entered`` refuses, are not entered."""
     try:
         with os.scandir(directory) as listing:
             entries = list(listing)
@@ -485,8 +503,9 @@ def _files(directory: Path, excluded_names: Collection[str]) -> Iterator[tuple[P
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            if entry.name not in excluded_names:
-                yield from _files(Path(entry.path), excluded_names)
+            folder = Path(entry.path)
+            if entered is None or entered(folder):
+                yield from _files(folder, entered)
         elif entry.name.endswith(ANALYSED_SUFFIXES) and entry.is_file():
             yield Path(entry.path), entry.is_symlink()
 
