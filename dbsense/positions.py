@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import accumulate
 
 
 class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        position = text.find("\n")
-        while position != -1:
-            self.starts.append(position + 1)
-            position = text.find("\n", position + 1)
+        lines = text.split("\n")
+        self.starts = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
 
     def location(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of ``offset``."""

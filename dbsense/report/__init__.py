@@ -22,6 +22,9 @@ class Positions:
             self._indexes[path] = LineIndex(self.texts.get(path, ""))
         return self._indexes[path]
 
+    def location(self, path: str, offset: int) -> tuple[int, int]:
+        return self.index(path).location(offset)
+
     def start_end(self, path: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]]:
         index = self.index(path)
         return index.location(start), index.location(end)

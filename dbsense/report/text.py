@@ -17,9 +17,7 @@ def render_text(
         lines.extend(_statistics(result))
     else:
         for violation in result.violations:
-            (line, column), _end = positions.start_end(
-                violation.path, violation.span.start, violation.span.end
-            )
+            line, column = positions.location(violation.path, violation.span.start)
             marker = " [*]" if _fixable(violation) else ""
             lines.append(
                 f"{violation.path}:{line}:{column}: {violation.code}{marker} "
