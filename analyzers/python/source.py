@@ -7,9 +7,15 @@ conversion goes through :class:`PythonSource`.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 
 from dbsense.analyzers.ir import Span, is_python
+
+# Parsing the user's code must not print the compiler's warnings about it ("invalid escape
+# sequence", shown by default from Python 3.12 on): they are not dbsense's findings.
+warnings.filterwarnings("ignore", category=SyntaxWarning)
+warnings.filterwarnings("ignore", "invalid escape sequence", DeprecationWarning)
 
 
 @dataclass(slots=True)

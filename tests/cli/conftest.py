@@ -28,9 +28,11 @@ def shell_env() -> dict[str, str]:
     }
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 120) -> Run:
+def run_cli(
+    *args: str, cwd: Path, timeout: float = 120, python_options: tuple[str, ...] = ()
+) -> Run:
     completed = subprocess.run(
-        [sys.executable, "-m", "dbsense", *args],
+        [sys.executable, *python_options, "-m", "dbsense", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

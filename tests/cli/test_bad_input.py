@@ -116,3 +116,14 @@ def test_fix_refuses_read_only_files_without_partial_writes(tmp_path, cli):
     assert "a.sql: cannot write" in run.stderr
     assert target.read_text() == original
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".a.sql")] == []
+
+
+def test_parsing_python_prints_no_compiler_warnings(tmp_path, cli):
+    """Python 3.12 shows its "invalid escape sequence" warning by default (earlier versions
+    show it with ``-W default``, which the run below asks for)."""
+    (tmp_path / "app.py").write_text(
+        'import re\nPATTERN = re.compile("\\d+\\.\\w")\nif PATTERN is "x":\n    pass\n',
+        encoding="utf-8",
+    )
+    run = cli("check", "--no-cache", ".", cwd=tmp_path, python_options=("-W", "default"))
+    assert run.stderr == ""
