@@ -261,9 +261,12 @@ class Workspace:
     ) -> CheckResult:
         sources = sorted(self.documents.values(), key=lambda source: source.path)
         rules = enabled_rules(self.settings)
-        runs = self.runs if focus is None else None
+        configuration = config_violations(self.settings, self.root)
+        # A record keeps no configuration findings: only a check with none in a document uses one.
+        recorded = focus is None and not any(v.path in self.documents for v in configuration)
+        runs = self.runs if recorded else None
         if runs is not None:
-            reused = self._reuse(runs, sources, rules)
+            reused = self._reuse(runs, sources, rules, configuration)
             if reused is not None:
                 return reused
         units = self.cache.get_many(sources)
@@ -272,7 +275,6 @@ class Workspace:
         self._replay(units.values(), rules)
         checked = sources if focus is None else [s for s in sources if s.path in focus]
         found, reads = self._findings(checked, units, runner, focus, interrupted)
-        configuration = config_violations(self.settings, self.root)
         raw = [*found, *configuration]
         if focus is not None:
             raw = [violation for violation in raw if violation.path in focus]
@@ -280,9 +282,8 @@ class Workspace:
         violations.sort(key=lambda v: (v.path, v.span.start, v.code))
         if runs is not None and not runner.failures:
             keys = {source.path: self.cache.key_of(source) for source in sources}
-            if not any(violation.path in keys for violation in configuration):
-                record, findings = make_record(sources, keys, units, reads, found, violations)
-                runs.store(record_name(self.settings), record, findings)
+            record, findings = make_record(sources, keys, units, reads, found, violations)
+            runs.store(record_name(self.settings), record, findings)
         return CheckResult(
             violations=violations,
             documents=len(sources),
@@ -318,7 +319,11 @@ class Workspace:
         return found, reads
 
     def _reuse(
-        self, runs: RunCache, sources: list[SourceFile], rules: list[Rule]
+        self,
+        runs: RunCache,
+        sources: list[SourceFile],
+        rules: list[Rule],
+        configuration: list[Violation],
     ) -> CheckResult | None:
         """The last full check's result brought up to date, when no rule can find anything
         new (see :mod:`dbsense.reuse`); ``None`` otherwise. The catalog is not replayed."""
@@ -328,8 +333,7 @@ class Workspace:
             return None
         cache = self.cache
         changed = changed_documents(record, sources, cache.key_of, cache.same_facts)
-        configuration = config_violations(self.settings, self.root)
-        if changed is None or any(v.path in record.documents for v in configuration):
+        if changed is None:
             return None
         findings = runs.load_findings(name, record)
         if findings is None:
