@@ -175,12 +175,17 @@ def code_fingerprint() -> str:
     import dbsense
     from dbsense import analyzers, engines
 
+    # Installed, analyzers/ and engines/ lie inside dbsense/: each file is read once.
+    files = {
+        file
+        for package in (dbsense, analyzers, engines)
+        for folder in package.__path__
+        for file in Path(folder).rglob("*.py")
+    }
     digest = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for package in (dbsense, analyzers, engines):
-        for folder in package.__path__:
-            for file in sorted(Path(folder).rglob("*.py")):
-                stat = file.stat()
-                digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    for file in sorted(files):
+        stat = file.stat()
+        digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()
 
 
