@@ -227,13 +227,14 @@ def bench_input(
 ) -> dict:
     files = sql_files(directory)
     shutil.rmtree(directory / ".dbsense_cache", ignore_errors=True)
-    run_once([dbsense, "check", str(directory), "--no-cache", "--exit-zero"])  # warm byte code
-    cold = measure([dbsense, "check", str(directory), "--no-cache", "--exit-zero"], runs)
-    run_once([dbsense, "check", str(directory), "--exit-zero"])  # fill the cache
-    warm = measure([dbsense, "check", str(directory), "--exit-zero"], runs, touch_one(directory))
+    check = [dbsense, "check", str(directory), "--exit-zero"]
+    run_once([*check, "--no-cache"])  # warm byte code
+    cold = measure([*check, "--no-cache"], runs)
+    run_once(check)  # fill the cache
+    warm = measure(check, runs, touch_one(directory))
     edit, restore = edit_one(directory)
     try:
-        edited = measure([dbsense, "check", str(directory), "--exit-zero"], runs, edit)
+        edited = measure(check, runs, edit)
     finally:
         restore()
     # One line per finding, as dbsense's text output: squawk's default reporter draws a source
