@@ -497,7 +497,7 @@ class _LeftOut:
         return kept
 
 
-def _files(directory: Path, entered: Callable[[Path], bool] | None) -> Iterator[tuple[Path, bool]]:
+def _files(directory: Path, entered: Callable[[Path], bool]) -> Iterator[tuple[Path, bool]]:
     """Each analysable file below ``directory`` and whether it is a link. Directories that
     are links, or that ``entered`` refuses, are not entered."""
     try:
@@ -508,7 +508,7 @@ def _files(directory: Path, entered: Callable[[Path], bool] | None) -> Iterator[
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             folder = Path(entry.path)
-            if entered is None or entered(folder):
+            if entered(folder):
                 yield from _files(folder, entered)
         elif entry.name.endswith(ANALYSED_SUFFIXES) and entry.is_file():
             yield Path(entry.path), entry.is_symlink()
